@@ -1,0 +1,218 @@
+"""Training runs: a config object in, a trained model and its files out.
+
+`train.py` turns flags into a `TrainConfig` and calls `run(config)`. Nothing
+here reads flags or globals, so notebooks and tests call `run` directly.
+"""
+
+import csv
+import dataclasses
+import json
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from keras_gan import callbacks as callbacks_lib
+from keras_gan import data as data_lib
+from keras_gan import distribution
+from keras_gan.models import get_model_class
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Every setting of a training run (saved as `config.json`).
+
+    Attributes mirror `train.py`'s flags; see `python train.py --helpfull`.
+    """
+
+    model: str = "gan"
+    dataset: str = "builtin:mnist"
+    image_size: int = 28
+    channels: int = 1
+    batch_size: int = 64
+    epochs: int = 20
+    steps_per_epoch: int = 0  # 0: one pass over the data
+    latent_dim: int = 64
+    loss: str = "non_saturating"
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    filters: int = 32
+    conditional: bool = False
+    n_critic: int = 0  # 0: 5 for wasserstein, else 1
+    gradient_penalty_weight: float = 10.0
+    r1_gamma: float = 0.0
+    ema_decay: float = 0.0  # 0: no EMA generator
+    discriminator_norm: str = ""
+    flip: bool = False
+    seed: int = 0
+    strategy: str = "auto"
+    cpu_replicas: int = 1
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    steps_per_execution: int = 1
+    output_dir: str = ""
+    export: str = "none"
+    samples: int = 64
+    verbose: int = 1
+
+    def resolved_output_dir(self):
+        return self.output_dir or os.path.join("runs", self.model)
+
+
+def _check_export(value):
+    formats = [f for f in value.split(",") if f]
+    if formats != ["none"]:
+        raise ValueError(
+            "Export is not available yet: only --export=none is accepted. "
+            f"Received: export={value!r}"
+        )
+
+
+def build_model(config, num_classes=None):
+    """Build and compile the model a config describes (inside the strategy scope).
+
+    Args:
+        config: a `TrainConfig`.
+        num_classes: classes of the dataset, used when `config.conditional`.
+
+    Returns:
+        A compiled model.
+    """
+    model_class = get_model_class(config.model)
+    if config.conditional and not num_classes:
+        raise ValueError(
+            f"--conditional needs a labelled dataset. Received: dataset={config.dataset!r}"
+        )
+    n_critic = config.n_critic or (5 if config.loss == "wasserstein" else 1)
+    model = model_class.dcgan(
+        latent_dim=config.latent_dim,
+        image_size=config.image_size,
+        channels=config.channels,
+        num_classes=num_classes if config.conditional else None,
+        filters=config.filters,
+        discriminator_norm=config.discriminator_norm or None,
+        n_critic=n_critic,
+        gradient_penalty_weight=config.gradient_penalty_weight,
+        r1_gamma=config.r1_gamma,
+        ema_decay=config.ema_decay or None,
+        seed=config.seed,
+    )
+
+    def adam():
+        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, beta_2=0.999)
+
+    model.compile(
+        generator_optimizer=adam(),
+        discriminator_optimizer=adam(),
+        loss=config.loss,
+        jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
+    )
+    return model
+
+
+class _History(keras.callbacks.Callback):
+    """Append one row per epoch to history.csv (with wall time)."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1, "seconds": round(time.time() - self.start, 2)}
+        row.update({k: float(v) for k, v in (logs or {}).items()})
+        new = not os.path.exists(self.path)
+        with open(self.path, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+
+def run(config):
+    """Train a model as `config` says and write its files.
+
+    Writes into `config.resolved_output_dir()`: `generator.keras`,
+    `model.keras`, `samples/epoch_NNN.png`, `config.json`, `history.csv`,
+    `logs/` (TensorBoard).
+
+    Args:
+        config: a `TrainConfig`.
+
+    Returns:
+        `(model, history)`: the trained model and the Keras `History`.
+    """
+    _check_export(config.export)
+    keras.utils.set_random_seed(config.seed)
+    distribution.configure_cpu_replicas(config.cpu_replicas)
+    if config.mixed_precision:
+        on_gpu = bool(tf.config.list_logical_devices("GPU"))
+        keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
+    strategy = distribution.get_strategy(config.strategy)
+    distribution.check_global_batch(config.batch_size, strategy)
+    is_chief = _is_chief(strategy)
+
+    data = data_lib.image_dataset(
+        config.dataset,
+        image_size=config.image_size,
+        channels=config.channels,
+        batch_size=config.batch_size,
+        flip=config.flip,
+        seed=config.seed,
+        labels=config.conditional,
+    )
+    dataset = data.dataset
+    if config.strategy == "multi_worker":
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        dataset = dataset.with_options(options)
+    steps = config.steps_per_epoch or data.steps_per_epoch
+    if not steps:
+        raise ValueError(
+            "The dataset size is unknown: pass --steps_per_epoch. "
+            f"Received: steps_per_epoch={config.steps_per_epoch}"
+        )
+
+    output_dir = config.resolved_output_dir()
+    if not is_chief:  # only the chief writes artifacts; workers write to scratch
+        output_dir = os.path.join(output_dir, f".worker_{strategy.cluster_resolver.task_id}")
+    os.makedirs(output_dir, exist_ok=True)
+    if is_chief:
+        with open(os.path.join(output_dir, "config.json"), "w") as f:
+            json.dump(dataclasses.asdict(config), f, indent=2, sort_keys=True)
+        history_path = os.path.join(output_dir, "history.csv")
+        if os.path.exists(history_path):
+            os.remove(history_path)
+
+    with strategy.scope():
+        model = build_model(config, data.num_classes)
+
+    callbacks = [
+        callbacks_lib.SampleGridCallback(
+            os.path.join(output_dir, "samples"), num_samples=config.samples, seed=config.seed,
+            scale=max(1, 128 // config.image_size) if config.image_size < 128 else 1,
+        ),
+        _History(os.path.join(output_dir, "history.csv")),
+        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
+    ]
+    history = model.fit(
+        dataset, epochs=config.epochs, steps_per_epoch=steps, callbacks=callbacks, shuffle=False,
+        verbose=config.verbose,
+    )
+    model.export_generator().save(os.path.join(output_dir, "generator.keras"))
+    model.save(os.path.join(output_dir, "model.keras"))
+    return model, history
+
+
+def _is_chief(strategy):
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    return task_type in ("chief", None) or (task_type == "worker" and task_id == 0 and
+                                            "chief" not in resolver.cluster_spec().as_dict())
