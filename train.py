@@ -11,7 +11,6 @@ import sys
 from absl import app, flags
 
 
-
 def _define_flags():
     # Imported here so `--help` does not pay for TensorFlow's import twice.
     from keras_gan.training import TrainConfig

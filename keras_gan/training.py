@@ -31,18 +31,18 @@ class TrainConfig:
     image_size: int = 28
     channels: int = 1
     batch_size: int = 64
-    epochs: int = 20
+    epochs: int = 30
     steps_per_epoch: int = 0  # 0: one pass over the data
     latent_dim: int = 64
     loss: str = "non_saturating"
     learning_rate: float = 2e-4
     beta_1: float = 0.5
-    filters: int = 32
+    filters: int = 64
     conditional: bool = False
     n_critic: int = 0  # 0: 5 for wasserstein, else 1
     gradient_penalty_weight: float = 10.0
     r1_gamma: float = 0.0
-    ema_decay: float = 0.0  # 0: no EMA generator
+    ema_decay: float = 0.999  # 0: no EMA generator
     discriminator_norm: str = ""
     flip: bool = False
     seed: int = 0
@@ -61,12 +61,12 @@ class TrainConfig:
 
 
 def _check_export(value):
-    formats = [f for f in value.split(",") if f]
-    if formats != ["none"]:
-        raise ValueError(
-            "Export is not available yet: only --export=none is accepted. "
-            f"Received: export={value!r}"
-        )
+    """Return the export formats of `--export` (`[]` for `none`); raise on unknown names."""
+    if [f.strip() for f in value.split(",") if f.strip()] in (["none"], []):
+        return []
+    from keras_gan.export import FORMATS, parse_list
+
+    return parse_list(value, FORMATS, "export")
 
 
 def build_model(config, num_classes=None):
@@ -206,6 +206,14 @@ def run(config):
     )
     model.export_generator().save(os.path.join(output_dir, "generator.keras"))
     model.save(os.path.join(output_dir, "model.keras"))
+    export_formats = _check_export(config.export)
+    if is_chief and export_formats:  # reload: plain (not distributed) variables
+        from keras_gan.export import export_generator
+
+        export_generator(os.path.join(output_dir, "generator.keras"), name=config.model,
+                         output_dir="saved_models", formats=export_formats,
+                         representative_data=config.dataset,
+                         image_size=config.image_size, verbose=bool(config.verbose))
     return model, history
 
 

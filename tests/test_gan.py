@@ -1,13 +1,9 @@
-import json
-import os
-import subprocess
-import sys
 
+import gan_test_helper as helper
 import keras
 import numpy as np
 import pytest
 
-import gan_test_helper as helper
 import keras_gan
 
 LATENT = 8
@@ -65,9 +61,10 @@ def test_r1_and_ema():
     assert "r1_penalty" in logs and logs["r1_penalty"] > 0
     after = model.ema_generator.get_weights()
     gen = model.generator.get_weights()
-    # w_ema = 0.5 * w_ema_old + 0.5 * w_new for every weight (one step)
+    # one step (t = 1): d = min(0.5, 2 / 11); w_ema = d * w_ema_old + (1 - d) * w_new
+    d = min(0.5, 2 / 11)
     for b, a, g in zip(before, after, gen):
-        np.testing.assert_allclose(a, 0.5 * b + 0.5 * g, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, d * b + (1 - d) * g, rtol=1e-5, atol=1e-6)
     # sampling uses the EMA generator
     out = model(z(), training=False)
     np.testing.assert_allclose(out, model.ema_generator(z(), training=False), atol=1e-6)

@@ -36,7 +36,8 @@ class GAN(AdversarialModel):
             the `"wasserstein"` loss only.
         r1_gamma: weight gamma of the R1 penalty (gamma/2 * ||grad D||^2 on
             real images); 0 disables it.
-        ema_decay: `None`, or the decay of the generator's EMA (e.g. 0.999).
+        ema_decay: `None`, or the decay of the generator's EMA (e.g. 0.999),
+            warmed up as min(ema_decay, (1 + t) / (10 + t)) at step t.
         seed: seed of the training noise.
         **kwargs: `keras.Model` arguments such as `name`.
 
@@ -219,10 +220,14 @@ class GAN(AdversarialModel):
             g_loss = self.global_mean(g_per_sample)
         self.apply_gradients(tape, g_loss, self.generator, self.generator_optimizer)
 
-        # 3. EMA of the generator weights: w_ema <- d w_ema + (1 - d) w.
+        # 3. EMA of the generator weights: w_ema <- d w_ema + (1 - d) w, with the
+        #    warm-up d_t = min(d, (1 + t) / (10 + t)) of tf.train.ExponentialMovingAverage
+        #    so short runs are not dominated by the random initial weights.
         if self.ema_generator is not None:
+            t = tf.cast(self.generator_optimizer.iterations, tf.float32)
+            decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
             for ema_w, w in zip(self.ema_generator.weights, self.generator.weights):
-                ema_w.assign(self.ema_decay * ema_w + (1.0 - self.ema_decay) * tf.cast(w, ema_w.dtype))
+                ema_w.assign(decay * ema_w + (1.0 - decay) * tf.cast(w, ema_w.dtype))
 
         self.advance_rng()
         return self.track(

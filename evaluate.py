@@ -1,0 +1,79 @@
+"""Measures a trained generator: classifier score, class coverage, FID/KID.
+
+Samples ``--num_samples`` images from random latents z ~ N(0, I) (and uniform
+labels for a conditional generator), classifies them with ``--classifier`` (e.g.
+the MNIST CNN of scripts/train_mnist_classifier.py) and prints the Inception
+Score computed with that classifier, the per-class coverage table and, with
+``--real_data``, FID and KID in the classifier's penultimate feature space.
+
+Example:
+    python scripts/mnist_to_png.py --output_dir=/tmp/mnist_png --count=10000
+    python scripts/train_mnist_classifier.py --output=/tmp/mnist_classifier.keras
+    python evaluate.py --model=gan --generator=runs/gan/generator.keras \
+        --classifier=/tmp/mnist_classifier.keras --num_samples=10000 \
+        --real_data=folder:/tmp/mnist_png --json=runs/gan/metrics.json
+"""
+
+import json
+import os
+
+import keras
+from absl import app, flags
+
+import keras_gan  # noqa: F401  (registers the custom layers and models for loading)
+from keras_gan import evaluation
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", "gan", "Name of the model being evaluated (reported in the JSON).")
+flags.DEFINE_string("generator", None, "Saved generator (.keras).", required=True)
+flags.DEFINE_string("classifier", None, "Saved classifier (.keras).", required=True)
+flags.DEFINE_integer("num_samples", 10000, "Number of generated images.")
+flags.DEFINE_string(
+    "real_data",
+    None,
+    "Real images for FID/KID: 'folder:DIR' (PNG/JPEG) or 'builtin:mnist[:train|test]'.",
+)
+flags.DEFINE_integer("num_real", 10000, "Maximum number of real images used.")
+flags.DEFINE_string("mnist_dir", "../shared/data/mnist", "MNIST IDX directory for builtin:mnist.")
+flags.DEFINE_integer("seed", 0, "Seed of the latents, labels and KID subsets.")
+flags.DEFINE_integer("batch_size", 256, "Batch size of generation and classification.")
+flags.DEFINE_string("json", None, "Write the figures to this JSON file.")
+
+
+def main(argv):
+    del argv
+    keras.utils.set_random_seed(FLAGS.seed)
+    generator = keras.saving.load_model(FLAGS.generator, compile=False)
+    classifier = keras.saving.load_model(FLAGS.classifier, compile=False)
+    real_images = None
+    if FLAGS.real_data:
+        real_images = evaluation.load_real_images(
+            FLAGS.real_data, limit=FLAGS.num_real, mnist_dir=FLAGS.mnist_dir
+        )
+    results = evaluation.evaluate_generator(
+        generator,
+        classifier,
+        num_samples=FLAGS.num_samples,
+        real_images=real_images,
+        seed=FLAGS.seed,
+        batch_size=FLAGS.batch_size,
+    )
+    results = {
+        "model": FLAGS.model,
+        "generator": FLAGS.generator,
+        "classifier": FLAGS.classifier,
+        "real_data": FLAGS.real_data,
+        "seed": FLAGS.seed,
+        **results,
+    }
+    print(f"Model: {FLAGS.model} ({FLAGS.generator})")
+    print(evaluation.format_report(results))
+    if FLAGS.json:
+        os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
+        with open(FLAGS.json, "w") as f:
+            json.dump(results, f, indent=2)
+        print(f"Wrote {FLAGS.json}")
+
+
+if __name__ == "__main__":
+    app.run(main)

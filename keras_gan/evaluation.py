@@ -1,0 +1,380 @@
+"""Evaluation of trained generators with a domain classifier (used by evaluate.py).
+
+Measures a saved generator the way the MNIST acceptance check does: sample
+images from random latents, score them with a classifier (Inception Score,
+per-class coverage) and, given real images, compute FID/KID in the feature space
+of the classifier's penultimate layer.
+"""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import os
+import struct
+
+import keras
+import numpy as np
+
+from keras_gan.metrics.classification import class_coverage, inception_score, to_probabilities
+from keras_gan.metrics.distances import frechet_distance, kernel_inception_distance
+from keras_gan.metrics.features import compute_features
+
+_MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path):
+    """Reads an IDX file (the MNIST format), gzipped or not, into a numpy array.
+
+    Args:
+        path: path of the ``.idx*-ubyte`` or ``.idx*-ubyte.gz`` file.
+
+    Returns:
+        A uint8 array, e.g. ``(60000, 28, 28)`` for MNIST training images.
+
+    Example:
+
+    ```python
+    images = read_idx("mnist/train-images-idx3-ubyte.gz")
+    ```
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    zero, dtype_code, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype_code != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file.")
+    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    array = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    return array.reshape(shape)
+
+
+def load_mnist(mnist_dir, split="train"):
+    """Loads MNIST from the original IDX files of a directory.
+
+    Args:
+        mnist_dir: directory with ``{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]``.
+        split: ``"train"`` (60,000) or ``"test"`` (10,000).
+
+    Returns:
+        ``(images, labels)``: uint8 ``(N, 28, 28)`` and uint8 ``(N,)``.
+
+    Example:
+
+    ```python
+    x_test, y_test = load_mnist("../shared/data/mnist", "test")
+    ```
+    """
+    if split not in _MNIST_FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    arrays = []
+    for name in _MNIST_FILES[split]:
+        path = os.path.join(mnist_dir, name)
+        if not os.path.exists(path):
+            path += ".gz"
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"MNIST file {name}[.gz] not found in {mnist_dir}.")
+        arrays.append(read_idx(path))
+    return arrays[0], arrays[1]
+
+
+def to_signed_unit(images):
+    """Maps uint8 images ``[0, 255]`` to float32 ``[-1, 1]`` with a channel axis."""
+    images = np.asarray(images, dtype=np.float32) / 127.5 - 1.0
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    return images
+
+
+def load_image_folder(directory, limit=None):
+    """Loads the PNG/JPEG images of a folder (sorted by name) as ``[-1, 1]`` NHWC.
+
+    Args:
+        directory: folder of images, all of the same size and mode.
+        limit: load at most this many images.
+
+    Returns:
+        A float32 array ``(N, H, W, C)`` in ``[-1, 1]``.
+
+    Example:
+
+    ```python
+    real = load_image_folder("/tmp/mnist_png", limit=10000)
+    ```
+    """
+    from PIL import Image
+
+    extensions = (".png", ".jpg", ".jpeg", ".bmp")
+    names = sorted(n for n in os.listdir(directory) if n.lower().endswith(extensions))
+    if limit is not None:
+        names = names[:limit]
+    if not names:
+        raise ValueError(f"No images found in {directory}.")
+    images = []
+    for name in names:
+        with Image.open(os.path.join(directory, name)) as image:
+            if image.mode not in ("L", "RGB"):
+                image = image.convert("RGB")
+            images.append(np.asarray(image))
+    return to_signed_unit(np.stack(images))
+
+
+def load_real_images(spec, limit=None, mnist_dir="../shared/data/mnist"):
+    """Loads real images from a ``folder:DIR`` or ``builtin:mnist[:split]`` spec.
+
+    Args:
+        spec: ``"folder:DIR"`` for a folder of images, or ``"builtin:mnist"``
+            (MNIST test split) / ``"builtin:mnist:train"``, read from the IDX
+            files in ``mnist_dir`` or, failing that, from `keras.datasets.mnist`.
+        limit: keep at most this many images (the first ones).
+        mnist_dir: directory of the MNIST IDX files for ``builtin:mnist``.
+
+    Returns:
+        A float32 array ``(N, H, W, C)`` in ``[-1, 1]``.
+
+    Example:
+
+    ```python
+    real = load_real_images("builtin:mnist", limit=10000)
+    ```
+    """
+    kind, _, rest = spec.partition(":")
+    if kind == "folder":
+        return load_image_folder(rest, limit=limit)
+    if kind == "builtin":
+        name, _, split = rest.partition(":")
+        split = split or "test"
+        if name != "mnist":
+            raise ValueError(f"Unknown builtin dataset {name!r}: only 'mnist' is available.")
+        try:
+            images, _ = load_mnist(mnist_dir, split)
+        except FileNotFoundError:
+            (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
+            images = x_train if split == "train" else x_test
+        return to_signed_unit(images[:limit])
+    raise ValueError(f"Expected 'folder:DIR' or 'builtin:mnist[:split]', got {spec!r}.")
+
+
+def penultimate_feature_extractor(classifier, layer_name="features"):
+    """Returns a model mapping a classifier's inputs to its penultimate features.
+
+    Uses the layer named ``layer_name`` when the classifier has one (the MNIST
+    classifier of ``scripts/train_mnist_classifier.py`` names its last hidden
+    layer ``features``), otherwise the input of the last layer.
+
+    Args:
+        classifier: a built functional or sequential `keras.Model`.
+        layer_name: name of the feature layer to prefer.
+
+    Returns:
+        A `keras.Model` with the classifier's inputs and ``(N, D)`` outputs.
+
+    Example:
+
+    ```python
+    extractor = penultimate_feature_extractor(keras.saving.load_model("clf.keras"))
+    ```
+    """
+    names = [layer.name for layer in classifier.layers]
+    if layer_name in names:
+        outputs = classifier.get_layer(layer_name).output
+    else:
+        outputs = classifier.layers[-1].input
+    return keras.Model(classifier.inputs, outputs, name=f"{classifier.name}_features")
+
+
+def _find_label_input(inputs):
+    for index, tensor in enumerate(inputs):
+        if "label" in tensor.name.lower():
+            return index
+    return None
+
+
+def sample_generator(generator, num_samples, num_classes=None, seed=0, batch_size=256):
+    """Draws images from a generator with random latents (and labels).
+
+    Works with `keras_gan` GAN models exposing ``sample(num_samples,
+    labels=None, batch_size=None)`` (conditional when they have a non-zero
+    ``num_classes`` attribute) and with plain generator networks whose inputs are
+    the latent vector ``(None, latent_dim)`` and, optionally, an integer class
+    label (the input whose name contains ``label``, else the second input).
+    Latents are ``z ~ N(0, I)``; labels are uniform over ``num_classes``.
+
+    Args:
+        generator: a `keras.Model` generator network or GAN model.
+        num_samples: number of images.
+        num_classes: number of classes of a conditional generator (required when
+            it has a label input).
+        seed: seed of the latents and labels.
+        batch_size: generation batch size.
+
+    Returns:
+        ``(images, labels)``: float32 NHWC images clipped to ``[-1, 1]`` and the
+        int32 labels used (``None`` for an unconditional generator).
+
+    Example:
+
+    ```python
+    images, labels = sample_generator(generator, 10000, num_classes=10)
+    ```
+    """
+    rng = np.random.default_rng(seed)
+    labels = None
+    if hasattr(generator, "sample"):
+        model_classes = getattr(generator, "num_classes", None)
+        if model_classes:
+            labels = rng.integers(0, num_classes or model_classes, size=num_samples)
+            labels = labels.astype(np.int32)
+        kwargs = {"labels": labels, "batch_size": batch_size}
+        if "seed" in inspect.signature(generator.sample).parameters:
+            kwargs["seed"] = seed
+        images = generator.sample(num_samples, **kwargs)
+    else:
+        try:
+            inputs = list(generator.inputs)
+        except (AttributeError, ValueError) as error:
+            raise ValueError(
+                "The generator has neither known inputs nor a `sample` method."
+            ) from error
+        latent_input = inputs[0]
+        label_index = _find_label_input(inputs)
+        if label_index is None and len(inputs) > 1:
+            label_index = 1
+        if label_index == 0:
+            latent_input = inputs[1]
+        if len(latent_input.shape) != 2 or latent_input.shape[1] is None:
+            raise ValueError(
+                f"Expected a latent input of shape (None, latent_dim), got {latent_input.shape}."
+            )
+        z = rng.standard_normal((num_samples, latent_input.shape[1])).astype(np.float32)
+        feeds = [z]
+        if label_index is not None:
+            if not num_classes:
+                raise ValueError("The generator is conditional: num_classes is required.")
+            labels = rng.integers(0, num_classes, size=num_samples).astype(np.int32)
+            label_shape = inputs[label_index].shape
+            feed = labels.reshape((-1,) + tuple(1 for _ in label_shape[1:]))
+            feeds.insert(label_index, feed)
+        images = generator.predict(
+            feeds if len(feeds) > 1 else feeds[0], batch_size=batch_size, verbose=0
+        )
+    if isinstance(images, (list, tuple)):
+        images = images[0]
+    images = np.clip(np.asarray(keras.ops.convert_to_numpy(images), dtype=np.float32), -1, 1)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    return images, labels
+
+
+def evaluate_generator(
+    generator,
+    classifier,
+    num_samples=10000,
+    real_images=None,
+    feature_extractor=None,
+    seed=0,
+    batch_size=256,
+    kid_subset_size=1000,
+    kid_num_subsets=100,
+):
+    """Samples a generator and measures IS, class coverage and optionally FID/KID.
+
+    Args:
+        generator: generator network or GAN model (see `sample_generator`).
+        classifier: Keras classifier returning probabilities or logits; its
+            output size sets the number of classes.
+        num_samples: number of generated images.
+        real_images: optional NHWC ``[-1, 1]`` real images for FID/KID.
+        feature_extractor: feature model for FID/KID; defaults to the
+            classifier's penultimate layer (`penultimate_feature_extractor`).
+        seed: seed of the latents, labels and KID subsets.
+        batch_size: batch size of generation and of the forward passes.
+        kid_subset_size: KID subset size (capped by the sample counts).
+        kid_num_subsets: number of KID subsets.
+
+    Returns:
+        A JSON-serialisable dict: ``num_samples``, ``inception_score``,
+        ``inception_score_std`` (10 splits), ``coverage`` (see
+        `keras_gan.metrics.class_coverage`, arrays as lists), and, when
+        ``real_images`` is given, ``fid``, ``kid``, ``kid_std``,
+        ``num_real``. For a conditional generator also ``label_accuracy``: the
+        fraction of samples classified as their conditioning label.
+
+    Example:
+
+    ```python
+    results = evaluate_generator(generator, classifier, 10000,
+                                 real_images=load_real_images("builtin:mnist"))
+    ```
+    """
+    num_classes = int(classifier.outputs[0].shape[-1])
+    images, labels = sample_generator(
+        generator, num_samples, num_classes=num_classes, seed=seed, batch_size=batch_size
+    )
+    outputs = compute_features(classifier, images, batch_size=batch_size)
+    probabilities = to_probabilities(outputs)
+    splits = 10 if num_samples >= 100 else 1
+    score, score_std = inception_score(probabilities, splits=splits)
+    coverage = class_coverage(probabilities, num_classes)
+    results = {
+        "num_samples": int(num_samples),
+        "inception_score": score,
+        "inception_score_std": score_std,
+        "inception_score_splits": splits,
+        "coverage": {
+            key: value.tolist() if isinstance(value, np.ndarray) else value
+            for key, value in coverage.items()
+        },
+    }
+    if labels is not None:
+        results["label_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == labels))
+    if real_images is not None:
+        if feature_extractor is None:
+            feature_extractor = penultimate_feature_extractor(classifier)
+        real_features = compute_features(feature_extractor, real_images, batch_size=batch_size)
+        fake_features = compute_features(feature_extractor, images, batch_size=batch_size)
+        kid, kid_std = kernel_inception_distance(
+            real_features,
+            fake_features,
+            num_subsets=kid_num_subsets,
+            subset_size=kid_subset_size,
+            seed=seed,
+        )
+        results.update(
+            fid=frechet_distance(real_features, fake_features),
+            kid=kid,
+            kid_std=kid_std,
+            num_real=int(real_features.shape[0]),
+            feature_dim=int(real_features.shape[1]),
+        )
+    return results
+
+
+def format_report(results):
+    """Formats the dict of `evaluate_generator` as a human-readable text table."""
+    coverage = results["coverage"]
+    lines = [
+        f"Samples: {results['num_samples']}",
+        f"Inception score (classifier): {results['inception_score']:.4f} "
+        f"± {results['inception_score_std']:.4f} "
+        f"({results['inception_score_splits']} splits, max {coverage['num_classes']})",
+        f"Classes hit: {coverage['classes_hit']}/{coverage['num_classes']}   "
+        f"confident (max p > 0.5): {coverage['confident_fraction']:.2%}",
+    ]
+    if "label_accuracy" in results:
+        lines.append(f"Conditioning label accuracy: {results['label_accuracy']:.2%}")
+    lines.append("class   count  fraction")
+    for index, (count, fraction) in enumerate(
+        zip(coverage["counts"], coverage["fractions"], strict=True)
+    ):
+        lines.append(f"{index:>5} {count:>7}  {fraction:8.2%}")
+    if "fid" in results:
+        lines.append(
+            f"FID (classifier features, {results['feature_dim']}-d, "
+            f"{results['num_real']} real): {results['fid']:.4f}"
+        )
+        lines.append(f"KID: {results['kid']:.6f} ± {results['kid_std']:.6f}")
+    return "\n".join(lines)
