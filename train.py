@@ -8,7 +8,7 @@ samples/epoch_NNN.png, config.json, history.csv and TensorBoard logs.
 import dataclasses
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
 
 def _define_flags():
@@ -54,6 +54,8 @@ def _define_flags():
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    if not flags.FLAGS["verbosity"].present:  # TensorFlow's INFO lines drown the progress bar
+        logging.set_verbosity(logging.WARNING)
     from keras_gan.training import TrainConfig, run
 
     names = [field.name for field in dataclasses.fields(TrainConfig)]

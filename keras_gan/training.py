@@ -52,7 +52,7 @@ class TrainConfig:
     jit_compile: bool = False
     steps_per_execution: int = 1
     output_dir: str = ""
-    export: str = "none"
+    export: str = "saved_model,tflite"
     samples: int = 64
     verbose: int = 1
 

@@ -1,0 +1,391 @@
+"""`export_generator`: SavedModel (TF Serving layout), TFLite and ONNX, verified."""
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+import warnings
+
+import keras
+import numpy as np
+
+from keras_gan.export import onnx as onnx_lib
+from keras_gan.export import saved_model as saved_model_lib
+from keras_gan.export import tflite as tflite_lib
+from keras_gan.export import verify as verify_lib
+from keras_gan.export.lint import lint_generator
+from keras_gan.export.signatures import (
+    IMAGE,
+    LABEL,
+    LATENT,
+    MASK,
+    ServingModule,
+    describe_generator,
+    to_uint8_numpy,
+)
+
+FORMATS = ("saved_model", "tflite", "onnx")
+QUANTIZATIONS = tflite_lib.QUANTIZATIONS
+VERIFICATION_DATA = "export_verification.npz"
+REPORT = "export_report.json"
+
+
+def parse_list(value, allowed, arg_name):
+    """Parse a comma list (or a list) of names and check each against `allowed`.
+
+    Args:
+        value: `"a,b"` or `["a", "b"]`.
+        allowed: the accepted names.
+        arg_name: the argument name, for the error message.
+
+    Returns:
+        A list of unique names in the given order.
+
+    Example:
+    ```python
+    parse_list("saved_model,tflite", FORMATS, "formats")  # ["saved_model", "tflite"]
+    ```
+    """
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+    items = [v for v in items if v]
+    unknown = [v for v in items if v not in allowed]
+    if unknown or not items:
+        raise ValueError(
+            f"`{arg_name}` must be a comma list of {', '.join(allowed)}. "
+            f"Received: {arg_name}={value!r}"
+        )
+    return list(dict.fromkeys(items))
+
+
+def _load_generator(generator):
+    if isinstance(generator, (str, os.PathLike)):
+        import keras_gan  # noqa: F401  (registers custom objects)
+
+        return keras.saving.load_model(generator, compile=False)
+    return generator
+
+
+def _sample_inputs(spec, num, seed, image_size, images=None):
+    """Inputs for `num` examples: latents ~ N(0, 1), labels, images, masks."""
+    rng = np.random.default_rng(seed)
+    inputs = {}
+    for item in spec.inputs:
+        shape = list(item.shape[1:])
+        if item.role == LATENT:
+            inputs[item.name] = rng.standard_normal([num, *shape]).astype(np.float32)
+        elif item.role == LABEL:
+            high = spec.num_classes or 1
+            inputs[item.name] = rng.integers(0, high, [num, *shape]).astype(item.dtype)
+        elif item.role == IMAGE:
+            if images is not None:
+                inputs[item.name] = np.asarray(images[:num], np.float32)
+            else:
+                h, w, c = (d if d is not None else image_size for d in shape)
+                inputs[item.name] = rng.uniform(-1, 1, (num, h, w, c)).astype(np.float32)
+        elif item.role == MASK:
+            h, w, c = (d if d is not None else image_size for d in shape)
+            masks = np.zeros((num, h, w, c), np.float32)
+            for i in range(num):  # one random rectangular hole per example
+                y, x = rng.integers(0, h // 2), rng.integers(0, w // 2)
+                masks[i, y:y + h // 2, x:x + w // 2] = 1.0
+            inputs[item.name] = masks
+    return inputs
+
+
+def _dataset_images(representative_data, image_size, channels, num):
+    from keras_gan.data import image_dataset
+
+    data = image_dataset(representative_data, image_size=image_size, channels=channels,
+                         batch_size=1, shuffle=False, repeat=False, labels=False, limit=num,
+                         cache=False)
+    images = np.concatenate([b["image"].numpy() for b in data.dataset.take(num)])
+    if len(images) < num:
+        warnings.warn(f"Only {len(images)} representative images (wanted {num}).", stacklevel=3)
+    return images
+
+
+def _image_size(spec, image_size):
+    if spec.kind == LATENT:
+        return image_size
+    item = spec.input(IMAGE)
+    static = item.shape[1] if item.shape[1] == item.shape[2] else None
+    return image_size or static
+
+
+def _run_generator(generator, spec, inputs):
+    args = [inputs[i.name] for i in spec.inputs]
+    outputs = generator.predict_on_batch(args if len(args) > 1 else args[0])
+    if isinstance(outputs, dict):
+        outputs = outputs.get("image", next(iter(outputs.values())))
+    elif isinstance(outputs, (list, tuple)):
+        outputs = outputs[0]
+    return np.asarray(outputs, np.float32)
+
+
+def export_generator(
+    generator,
+    name,
+    output_dir="saved_models",
+    formats=("saved_model", "tflite", "onnx"),
+    quantize=QUANTIZATIONS,
+    representative_data=None,
+    image_size=None,
+    version=None,
+    num_representative=100,
+    num_verify=8,
+    verify=True,
+    tolerances=None,
+    opset=onnx_lib.DEFAULT_OPSET,
+    seed=0,
+    verbose=True,
+):
+    """Export a generator to SavedModel, TFLite and ONNX, then verify every artifact.
+
+    Layout (TF Serving model base path `output_dir/name`):
+    `<version>/` SavedModel with `serving_default` (float32 in [-1, 1]) and
+    `serving_uint8` (uint8 pixels) plus `assets.extra/tf_serving_warmup_requests`;
+    `tflite/<name>_<quantize>.tflite` (batch 1); `onnx/<name>.onnx`;
+    `export_report.json`; `export_verification.npz` (inputs + Keras outputs).
+    Everything is built in a hidden temporary folder inside `output_dir/name`
+    and the version folder appears by one `os.rename`; a failed export leaves
+    no version folder. Verification runs in a separate process that does not
+    import keras_gan.
+
+    Args:
+        generator: a generator `keras.Model`, or the path of a `.keras` file.
+        name: the model name (folder and TF Serving model name).
+        output_dir: parent of the model folder.
+        formats: comma list or list of `"saved_model"`, `"tflite"`, `"onnx"`.
+        quantize: TFLite variants: `"float32"`, `"float16"`, `"dynamic"`, `"int8"`.
+        representative_data: dataset spec (e.g. `"builtin:mnist"`) of images for
+            image-to-image generators (int8 calibration and verification inputs);
+            latent generators use z ~ N(0, 1) and random labels.
+        image_size: image H = W for generators with dynamic spatial size (TFLite
+            needs static shapes; also the size of representative images).
+        version: SavedModel version; `None` takes the next free integer. An
+            existing version is never overwritten.
+        num_representative: int8 calibration samples (at least 100).
+        num_verify: examples compared against Keras.
+        verify: run the verifier.
+        tolerances: overrides of `verify.DEFAULT_TOLERANCES` by variant.
+        opset: ONNX opset (>= 17).
+        seed: seed of the latents, labels and masks.
+        verbose: print lint findings and the verification table.
+
+    Returns:
+        The report dict (also written to `export_report.json`).
+
+    Raises:
+        ValueError: for invalid arguments.
+        FileExistsError: when `version` already exists.
+        ExportVerificationError: when an artifact misses its tolerance; the
+            artifacts and report are still written (unless the SavedModel itself
+            fails, in which case no version folder is published).
+
+    Example:
+    ```python
+    from keras_gan.export import export_generator
+    report = export_generator("runs/gan/generator.keras", name="gan",
+                              formats="saved_model,tflite,onnx", quantize="float32,int8")
+    ```
+    """
+    formats = parse_list(formats, FORMATS, "formats")
+    quantize = parse_list(quantize, QUANTIZATIONS, "quantize") if "tflite" in formats else []
+    if not isinstance(name, str) or not name or name.startswith(".") or os.sep in name:
+        raise ValueError(f"`name` must be a plain folder name. Received: name={name!r}")
+    if not isinstance(num_representative, int) or num_representative < 100:
+        raise ValueError("`num_representative` must be an int >= 100. "
+                         f"Received: num_representative={num_representative!r}")
+    if version is not None and (not isinstance(version, int) or version < 1):
+        raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
+    generator = _load_generator(generator)
+    spec = describe_generator(generator)
+    size = _image_size(spec, image_size)
+    if spec.kind != LATENT and size is None:
+        raise ValueError("Image generators with dynamic H/W need `image_size` for TFLite "
+                         f"and verification. Received: image_size={image_size}")
+    if spec.kind != LATENT and "int8" in quantize and not representative_data:
+        raise ValueError("int8 quantization of an image generator needs "
+                         f"`representative_data`. Received: representative_data={representative_data!r}")
+
+    findings = lint_generator(generator)
+    for finding in findings:
+        if finding.severity == "warning":
+            warnings.warn(str(finding), stacklevel=2)
+        elif verbose:
+            print(f"lint: {finding}")
+
+    base_dir = os.path.join(output_dir, name)
+    os.makedirs(base_dir, exist_ok=True)
+    version = version or saved_model_lib.next_version(base_dir)
+    version_dir = os.path.join(base_dir, str(version))
+    if os.path.exists(version_dir):
+        raise FileExistsError(f"Version {version} of '{name}' exists at {version_dir}; versions are "
+                              f"never overwritten. Received: version={version}")
+
+    # Example data: verification inputs, their Keras outputs, int8 calibration samples.
+    images = None
+    if spec.kind != LATENT and representative_data:
+        channels = spec.input(IMAGE).shape[3]
+        images = _dataset_images(representative_data, size, channels,
+                                 max(num_representative, num_verify))
+    verify_inputs = _sample_inputs(spec, num_verify, seed, size, images)
+    data = {f"in/{k}": v for k, v in verify_inputs.items()}
+    data["ref/image"] = _run_generator(generator, spec, verify_inputs)
+    data["ref_uint8/image"] = to_uint8_numpy(data["ref/image"])
+    if spec.kind != LATENT:  # the uint8 signature sees uint8-rounded images
+        u8_inputs = {k: (to_uint8_numpy(v) if spec_role(spec, k) == IMAGE else v)
+                     for k, v in verify_inputs.items()}
+        data.update({f"in_uint8/{k}": v for k, v in u8_inputs.items()})
+        dequantized = {k: (v.astype(np.float32) / 127.5 - 1.0 if v.dtype == np.uint8 else v)
+                       for k, v in u8_inputs.items()}
+        data["ref_uint8/image"] = to_uint8_numpy(_run_generator(generator, spec, dequantized))
+    else:
+        data.update({f"in_uint8/{k}": v for k, v in verify_inputs.items()})
+
+    tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=base_dir)
+    try:
+        tensor_dtypes = {}
+        planned = []  # (key, format, variant, relpath, tmp path, inputs prefix, reference)
+        sm_tmp = os.path.join(tmp, "saved_model")
+        if "saved_model" in formats:
+            saved_model_lib.write_saved_model(generator, spec, sm_tmp)
+            warm = _sample_inputs(spec, 8, seed + 1, size, images)
+            saved_model_lib.write_warmup_requests(
+                sm_tmp, name, [{k: v[:1] for k, v in warm.items()}, warm])
+            planned.append(("saved_model", "saved_model", "float32", str(version), sm_tmp, "in/",
+                            "ref/image", "serving_default"))
+            planned.append(("saved_model_uint8", "saved_model", "uint8", str(version), sm_tmp,
+                            "in_uint8/", "ref_uint8/image", "serving_uint8"))
+        if "tflite" in formats:
+            batch1 = os.path.join(tmp, "batch1")
+            saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
+                                              image_size=size if spec.kind != LATENT else None)
+            representative = None
+            if "int8" in quantize:
+                samples = _sample_inputs(spec, num_representative, seed + 2, size, images)
+
+                def representative():
+                    for i in range(num_representative):
+                        yield {k: v[i:i + 1] for k, v in samples.items()}
+
+            os.makedirs(os.path.join(tmp, "tflite"))
+            for variant in quantize:
+                relpath = os.path.join("tflite", f"{name}_{variant}.tflite")
+                content = tflite_lib.convert_tflite(batch1, variant, representative)
+                tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
+                with open(os.path.join(tmp, relpath), "wb") as f:
+                    f.write(content)
+                planned.append((f"tflite_{variant}", "tflite", variant, relpath,
+                                os.path.join(tmp, relpath), "in/", "ref/image", None))
+        if "onnx" in formats:
+            relpath = os.path.join("onnx", f"{name}.onnx")
+            os.makedirs(os.path.join(tmp, "onnx"))
+            onnx_lib.convert_onnx(ServingModule(generator, spec), os.path.join(tmp, relpath),
+                                  opset=opset)
+            planned.append(("onnx", "onnx", "float32", relpath, os.path.join(tmp, relpath), "in/",
+                            "ref/image", None))
+        np.savez(os.path.join(tmp, VERIFICATION_DATA), **data)
+
+        all_tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
+        artifacts = []
+        for key, fmt, variant, _relpath, path, prefix, reference, signature in planned:
+            metric, tolerance = all_tolerances[variant]
+            artifact = {"key": key, "format": fmt, "variant": variant, "path": path,
+                        "inputs": prefix, "reference": reference, "metric": metric,
+                        "tolerance": tolerance}
+            if signature:
+                artifact["signature"] = signature
+            artifacts.append(artifact)
+        results = []
+        if verify:
+            results, _ = verify_lib.run_verifier(artifacts, os.path.join(tmp, VERIFICATION_DATA))
+            sm_failed = [r for r in results if r["format"] == "saved_model" and not r["passed"]]
+            if sm_failed:
+                raise verify_lib.ExportVerificationError(verify_lib.failure_lines(sm_failed))
+
+        # Publish: the version folder appears atomically; other files are replaced.
+        if "saved_model" in formats:
+            if os.path.exists(version_dir):
+                raise FileExistsError(f"Version {version} of '{name}' appeared during export at "
+                                      f"{version_dir}. Received: version={version}")
+            os.rename(sm_tmp, version_dir)
+        for _key, fmt, _, relpath, path, *_ in planned:
+            if fmt != "saved_model":
+                os.makedirs(os.path.dirname(os.path.join(base_dir, relpath)), exist_ok=True)
+                os.replace(path, os.path.join(base_dir, relpath))
+        os.replace(os.path.join(tmp, VERIFICATION_DATA), os.path.join(base_dir, VERIFICATION_DATA))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    by_key = {r["key"]: r for r in results}
+    report_artifacts = []
+    for artifact, plan in zip(artifacts, planned, strict=True):
+        relpath = plan[3]
+        path = os.path.join(base_dir, relpath)
+        result = by_key.get(artifact["key"], {})
+        size_bytes = result.get("size_bytes")
+        if size_bytes is None:
+            size_bytes = _size(path)
+        report_artifacts.append({
+            "key": artifact["key"], "format": artifact["format"], "variant": artifact["variant"],
+            "path": path, "relpath": relpath, "size_bytes": size_bytes,
+            "latency_ms": result.get("latency_ms"), "metric": artifact["metric"],
+            "value": result.get("value"), "tolerance": artifact["tolerance"],
+            "max_abs_error": result.get("max_abs_error"), "psnr_db": result.get("psnr_db"),
+            "passed": result.get("passed") if verify else None, "error": result.get("error"),
+            "tensor_dtypes": tensor_dtypes.get(artifact["variant"]) if artifact["format"] == "tflite"
+            else None,
+            "verify": {k: artifact[k] for k in ("inputs", "reference", "signature")
+                       if k in artifact},
+        })
+    sizes = {a["variant"]: a["size_bytes"] for a in report_artifacts if a["format"] == "tflite"}
+    failures = verify_lib.failure_lines(
+        [{**a, "passed": a["passed"] is not False} for a in report_artifacts]) if verify else []
+    report = {
+        "name": name,
+        "version": version if "saved_model" in formats else None,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "base_dir": base_dir,
+        "formats": formats,
+        "quantize": quantize,
+        "generator": spec.to_json(),
+        "signatures": ["serving_default", "serving_uint8"] if "saved_model" in formats else [],
+        "lint": [f.to_json() for f in findings],
+        "verification": {"threads": 2, "runs": 20, "batch_size_latency": 1,
+                         "num_examples": num_verify, "separate_process": True},
+        "verification_data": VERIFICATION_DATA,
+        "artifacts": report_artifacts,
+        "int8_float32_size_ratio": (sizes["int8"] / sizes["float32"]
+                                    if "int8" in sizes and "float32" in sizes else None),
+        "failures": failures,
+        "passed": not failures if verify else None,
+    }
+    report_path = os.path.join(base_dir, REPORT)
+    with open(report_path + ".tmp", "w") as f:
+        json.dump(report, f, indent=2, default=_json_default)
+    os.replace(report_path + ".tmp", report_path)
+    if verbose and verify:
+        print(verify_lib.format_table(report_artifacts))
+    if failures:
+        raise verify_lib.ExportVerificationError(failures, report)
+    return report
+
+
+def spec_role(spec, input_name):
+    """Return the role of the input called `input_name`."""
+    return next(i.role for i in spec.inputs if i.name == input_name)
+
+
+def _size(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(root, f))
+               for root, _, files in os.walk(path) for f in files)
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    raise TypeError(f"Not JSON serializable: {value!r}")

@@ -1,0 +1,33 @@
+"""ONNX conversion through tf2onnx."""
+
+DEFAULT_OPSET = 17
+
+
+def convert_onnx(module, path, opset=DEFAULT_OPSET):
+    """Convert a `ServingModule`'s `serving_default` to ONNX.
+
+    Input names are the generator's input names (`z`, `label`, `image`, ...);
+    the output is `image`. Batch (and dynamic H/W) stay dynamic.
+
+    Args:
+        module: a `keras_gan.export.signatures.ServingModule`.
+        path: destination `.onnx` file.
+        opset: ONNX opset (17 or newer).
+
+    Returns:
+        `path`.
+
+    Example:
+    ```python
+    convert_onnx(ServingModule(generator, spec), "/tmp/gan.onnx")
+    ```
+    """
+    if not isinstance(opset, int) or opset < 17:
+        raise ValueError(f"`opset` must be an int >= 17. Received: opset={opset!r}")
+    import tf2onnx
+
+    function = module.serving_default
+    tf2onnx.convert.from_function(
+        function, input_signature=function.input_signature, opset=opset, output_path=path
+    )
+    return path

@@ -1,0 +1,276 @@
+"""What a generator takes and returns, and the `tf.Module` that serves it.
+
+Generators are recognised by their input names (falling back on dtype and rank):
+
+* latent generators (GAN): `z` float32 `(N, latent_dim)`, plus `label` int32 `(N,)`
+  when class-conditional;
+* image-to-image generators: `image` float32 NHWC in [-1, 1], H and W may be dynamic;
+* inpainting generators: `image` and `mask` (float32 NHW1, 1 = hole).
+
+The output is the first (or only) model output, an NHWC float32 image in [-1, 1].
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+LATENT = "latent"
+LABEL = "label"
+IMAGE = "image"
+MASK = "mask"
+
+_ROLE_BY_NAME = {
+    "z": LATENT, "latent": LATENT, "noise": LATENT,
+    "label": LABEL, "labels": LABEL, "class": LABEL, "class_id": LABEL,
+    "image": IMAGE, "images": IMAGE, "input_image": IMAGE,
+    "mask": MASK, "masks": MASK,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class InputSpec:
+    """One generator input.
+
+    Attributes:
+        name: the input's name (the serving signature's key).
+        role: `"latent"`, `"label"`, `"image"` or `"mask"`.
+        shape: shape including the batch dimension (`None` where dynamic).
+        dtype: dtype name, e.g. `"float32"` or `"int32"`.
+    """
+
+    name: str
+    role: str
+    shape: tuple
+    dtype: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorSpec:
+    """The serving interface of a generator.
+
+    Attributes:
+        kind: `"latent"` (GAN), `"image"` (image-to-image) or `"inpainting"`.
+        inputs: tuple of `InputSpec`, in the order of `generator.inputs`.
+        output_shape: the output shape including the batch dimension.
+        num_classes: classes of the `label` input (from its embedding), or `None`.
+    """
+
+    kind: str
+    inputs: tuple
+    output_shape: tuple
+    num_classes: int | None = None
+
+    def input(self, role):
+        """Return the first `InputSpec` with `role`, or `None`."""
+        return next((i for i in self.inputs if i.role == role), None)
+
+    def to_json(self):
+        """Return a JSON-serializable dict."""
+        return {
+            "kind": self.kind,
+            "inputs": [
+                {"name": i.name, "role": i.role, "shape": list(i.shape), "dtype": i.dtype}
+                for i in self.inputs
+            ],
+            "output": {"name": "image", "shape": list(self.output_shape), "dtype": "float32"},
+            "num_classes": self.num_classes,
+        }
+
+
+def _dtype_name(dtype):
+    return keras.backend.standardize_dtype(dtype)
+
+
+def _role(name, dtype, rank, seen):
+    role = _ROLE_BY_NAME.get(name.lower().split(":")[0])
+    if role is not None:
+        return role
+    if "int" in dtype:
+        return LABEL
+    if rank == 2:
+        return LATENT
+    if rank == 4:
+        return MASK if IMAGE in seen else IMAGE
+    raise ValueError(
+        "Cannot tell what a generator input is: name it `z`, `label`, `image` or "
+        f"`mask`. Received: input name={name!r}, dtype={dtype}, rank={rank}"
+    )
+
+
+def _num_classes(generator):
+    for layer in iter_layers(generator):
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    return None
+
+
+def iter_layers(model):
+    """Yield every layer of `model`, recursing into nested models and wrappers.
+
+    Args:
+        model: a `keras.Model` or layer.
+
+    Returns:
+        A generator of `keras.layers.Layer`.
+
+    Example:
+    ```python
+    names = [layer.name for layer in iter_layers(generator)]
+    ```
+    """
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if getattr(layer, "layers", None):
+            yield from iter_layers(layer)
+        inner = getattr(layer, "layer", None)
+        if isinstance(inner, keras.layers.Layer):
+            yield inner
+
+
+def describe_generator(generator):
+    """Find out what kind of generator `generator` is from its inputs.
+
+    Args:
+        generator: a functional `keras.Model` (see the module docstring).
+
+    Returns:
+        A `GeneratorSpec`.
+
+    Example:
+    ```python
+    spec = describe_generator(keras_gan.networks.dcgan_generator(latent_dim=8, image_size=16))
+    spec.kind  # "latent"
+    ```
+    """
+    if not isinstance(generator, keras.Model) or not generator.inputs:
+        raise ValueError(
+            "Export needs a functional `keras.Model` with named inputs. "
+            f"Received: generator={generator!r}"
+        )
+    inputs, roles = [], []
+    for tensor in generator.inputs:
+        name = tensor.name
+        dtype = _dtype_name(tensor.dtype)
+        shape = tuple(None if d is None else int(d) for d in tensor.shape)
+        role = _role(name, dtype, len(shape), roles)
+        roles.append(role)
+        inputs.append(InputSpec(name=name, role=role, shape=shape, dtype=dtype))
+    if LATENT in roles:
+        kind = LATENT
+    elif IMAGE in roles and MASK in roles:
+        kind = "inpainting"
+    elif IMAGE in roles:
+        kind = IMAGE
+    else:
+        raise ValueError(
+            "A generator needs a `z` (latent) or an `image` input. "
+            f"Received: inputs={[i.name for i in inputs]}"
+        )
+    output = generator.outputs[0]
+    output_shape = tuple(None if d is None else int(d) for d in output.shape)
+    if len(output_shape) != 4:
+        raise ValueError(
+            "A generator must output NHWC images. "
+            f"Received: output shape={output_shape}"
+        )
+    num_classes = _num_classes(generator) if LABEL in roles else None
+    return GeneratorSpec(kind=kind, inputs=tuple(inputs), output_shape=output_shape,
+                         num_classes=num_classes)
+
+
+def _tensor_spec(item, batch_size, image_size, dtype=None):
+    shape = list(item.shape)
+    shape[0] = batch_size
+    if item.role in (IMAGE, MASK) and image_size is not None:
+        for axis in (1, 2):
+            if shape[axis] is None:
+                shape[axis] = image_size
+            elif shape[axis] != image_size:
+                raise ValueError(
+                    f"The generator's `{item.name}` input is {shape[axis]} px, not the "
+                    f"requested size. Received: image_size={image_size}"
+                )
+    return tf.TensorSpec(shape, dtype or item.dtype, name=item.name)
+
+
+def to_uint8(images):
+    """Map images in [-1, 1] to uint8 pixels in [0, 255] (rounded, clipped)."""
+    return tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
+
+
+def from_uint8(pixels):
+    """Map uint8 pixels in [0, 255] to float32 images in [-1, 1]."""
+    return tf.cast(pixels, tf.float32) / 127.5 - 1.0
+
+
+def to_uint8_numpy(images):
+    """NumPy twin of `to_uint8`."""
+    return np.round(np.clip((np.asarray(images, np.float32) + 1.0) * 127.5, 0, 255)).astype(np.uint8)
+
+
+class ServingModule(tf.Module):
+    """A `tf.Module` with the serving signatures of a generator.
+
+    `serving_default` takes the generator's inputs by name and returns
+    `{"image": float32 NHWC in [-1, 1]}`; `serving_uint8` returns uint8 RGB pixels
+    and, for image inputs, takes uint8 pixels too (latents and labels are unchanged;
+    masks stay float32).
+
+    The Keras model's `tf.Variable`s are tracked explicitly: without that, the
+    TFLite converter leaves READ_VARIABLE ops in the graph.
+
+    Args:
+        generator: the generator `keras.Model`.
+        spec: its `GeneratorSpec`.
+        batch_size: `None` (dynamic) or a fixed batch size (TFLite uses 1).
+        image_size: fixes dynamic image H and W (TFLite needs static shapes).
+
+    Returns:
+        A `tf.Module` with `serving_default` and `serving_uint8` `tf.function`s.
+
+    Example:
+    ```python
+    module = ServingModule(generator, describe_generator(generator))
+    tf.saved_model.save(module, path, signatures=module.signatures())
+    ```
+    """
+
+    def __init__(self, generator, spec, batch_size=None, image_size=None):
+        super().__init__(name="serving")
+        self.generator = generator
+        self.tracked_variables = [getattr(v, "value", v) for v in generator.variables]
+        self._spec = spec
+        float_specs = [_tensor_spec(i, batch_size, image_size) for i in spec.inputs]
+        uint8_specs = [
+            _tensor_spec(i, batch_size, image_size, "uint8" if i.role == IMAGE else None)
+            for i in spec.inputs
+        ]
+        self.serving_default = tf.function(self._serve_float, input_signature=float_specs)
+        self.serving_uint8 = tf.function(self._serve_uint8, input_signature=uint8_specs)
+
+    def _generate(self, args):
+        inputs = list(args) if len(args) > 1 else args[0]
+        outputs = self.generator(inputs, training=False)
+        if isinstance(outputs, dict):
+            outputs = outputs.get("image", next(iter(outputs.values())))
+        elif isinstance(outputs, (list, tuple)):
+            outputs = outputs[0]
+        return tf.cast(outputs, tf.float32)
+
+    def _serve_float(self, *args):
+        return {"image": self._generate(args)}
+
+    def _serve_uint8(self, *args):
+        args = [
+            from_uint8(a) if item.role == IMAGE else a for item, a in zip(self._spec.inputs, args, strict=True)
+        ]
+        return {"image": to_uint8(self._generate(args))}
+
+    def signatures(self, uint8=True):
+        """Return the `signatures` dict for `tf.saved_model.save`."""
+        signatures = {"serving_default": self.serving_default.get_concrete_function()}
+        if uint8:
+            signatures["serving_uint8"] = self.serving_uint8.get_concrete_function()
+        return signatures
