@@ -31,10 +31,9 @@ flags.DEFINE_integer("num_samples", 10000, "Number of generated images.")
 flags.DEFINE_string(
     "real_data",
     None,
-    "Real images for FID/KID: 'folder:DIR' (PNG/JPEG) or 'builtin:mnist[:train|test]'.",
+    "Real images for FID/KID: any dataset spec (folder:DIR, builtin:NAME, tfds:NAME[:split]).",
 )
 flags.DEFINE_integer("num_real", 10000, "Maximum number of real images used.")
-flags.DEFINE_string("mnist_dir", "../shared/data/mnist", "MNIST IDX directory for builtin:mnist.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents, labels and KID subsets.")
 flags.DEFINE_integer("batch_size", 256, "Batch size of generation and classification.")
 flags.DEFINE_string("json", None, "Write the figures to this JSON file.")
@@ -47,8 +46,9 @@ def main(argv):
     classifier = keras.saving.load_model(FLAGS.classifier, compile=False)
     real_images = None
     if FLAGS.real_data:
+        _, height, _, channels = generator.outputs[0].shape
         real_images = evaluation.load_real_images(
-            FLAGS.real_data, limit=FLAGS.num_real, mnist_dir=FLAGS.mnist_dir
+            FLAGS.real_data, image_size=height, channels=channels, limit=FLAGS.num_real
         )
     results = evaluation.evaluate_generator(
         generator,

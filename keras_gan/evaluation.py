@@ -89,73 +89,31 @@ def to_signed_unit(images):
     return images
 
 
-def load_image_folder(directory, limit=None):
-    """Loads the PNG/JPEG images of a folder (sorted by name) as ``[-1, 1]`` NHWC.
+def load_real_images(spec, image_size, channels, limit=None):
+    """Load real images from any dataset spec, as the training pipeline reads them.
 
     Args:
-        directory: folder of images, all of the same size and mode.
-        limit: load at most this many images.
-
-    Returns:
-        A float32 array ``(N, H, W, C)`` in ``[-1, 1]``.
-
-    Example:
-
-    ```python
-    real = load_image_folder("/tmp/mnist_png", limit=10000)
-    ```
-    """
-    from PIL import Image
-
-    extensions = (".png", ".jpg", ".jpeg", ".bmp")
-    names = sorted(n for n in os.listdir(directory) if n.lower().endswith(extensions))
-    if limit is not None:
-        names = names[:limit]
-    if not names:
-        raise ValueError(f"No images found in {directory}.")
-    images = []
-    for name in names:
-        with Image.open(os.path.join(directory, name)) as image:
-            if image.mode not in ("L", "RGB"):
-                image = image.convert("RGB")
-            images.append(np.asarray(image))
-    return to_signed_unit(np.stack(images))
-
-
-def load_real_images(spec, limit=None, mnist_dir="../shared/data/mnist"):
-    """Loads real images from a ``folder:DIR`` or ``builtin:mnist[:split]`` spec.
-
-    Args:
-        spec: ``"folder:DIR"`` for a folder of images, or ``"builtin:mnist"``
-            (MNIST test split) / ``"builtin:mnist:train"``, read from the IDX
-            files in ``mnist_dir`` or, failing that, from `keras.datasets.mnist`.
+        spec: a `keras_gan.data` spec: `builtin:<name>`, `tfds:<name>[:split]`,
+            `folder:<path>`.
+        image_size: output height = width (the generator's).
+        channels: output channels (the generator's).
         limit: keep at most this many images (the first ones).
-        mnist_dir: directory of the MNIST IDX files for ``builtin:mnist``.
 
     Returns:
-        A float32 array ``(N, H, W, C)`` in ``[-1, 1]``.
+        A float32 array `(N, image_size, image_size, channels)` in `[-1, 1]`.
 
     Example:
 
     ```python
-    real = load_real_images("builtin:mnist", limit=10000)
+    real = load_real_images("folder:/tmp/mnist_png", image_size=28, channels=1, limit=10000)
     ```
     """
-    kind, _, rest = spec.partition(":")
-    if kind == "folder":
-        return load_image_folder(rest, limit=limit)
-    if kind == "builtin":
-        name, _, split = rest.partition(":")
-        split = split or "test"
-        if name != "mnist":
-            raise ValueError(f"Unknown builtin dataset {name!r}: only 'mnist' is available.")
-        try:
-            images, _ = load_mnist(mnist_dir, split)
-        except FileNotFoundError:
-            (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
-            images = x_train if split == "train" else x_test
-        return to_signed_unit(images[:limit])
-    raise ValueError(f"Expected 'folder:DIR' or 'builtin:mnist[:split]', got {spec!r}.")
+    from keras_gan.data import image_dataset
+
+    data = image_dataset(spec, image_size=image_size, channels=channels, batch_size=1,
+                         shuffle=False, repeat=False, labels=False, limit=limit, cache=False)
+    dataset = data.dataset.unbatch().batch(256)
+    return np.concatenate([batch["image"].numpy() for batch in dataset], axis=0)
 
 
 def penultimate_feature_extractor(classifier, layer_name="features"):
@@ -307,7 +265,7 @@ def evaluate_generator(
 
     ```python
     results = evaluate_generator(generator, classifier, 10000,
-                                 real_images=load_real_images("builtin:mnist"))
+                                 real_images=load_real_images("builtin:mnist", 28, 1))
     ```
     """
     num_classes = int(classifier.outputs[0].shape[-1])
