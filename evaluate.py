@@ -20,7 +20,7 @@ import os
 import keras
 from absl import app, flags
 
-import keras_gan  # noqa: F401  (registers the custom layers and models for loading)
+import keras_gan  # registers the custom objects for loading
 from keras_gan import evaluation
 
 FLAGS = flags.FLAGS
@@ -47,7 +47,7 @@ def main(argv):
     real_images = None
     if FLAGS.real_data:
         _, height, _, channels = generator.outputs[0].shape
-        real_images = evaluation.load_real_images(
+        real_images = keras_gan.data.load_images(
             FLAGS.real_data, image_size=height, channels=channels, limit=FLAGS.num_real
         )
     results = evaluation.evaluate_generator(

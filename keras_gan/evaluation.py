@@ -9,7 +9,6 @@ of the classifier's penultimate layer.
 from __future__ import annotations
 
 import gzip
-import inspect
 import os
 import struct
 
@@ -81,41 +80,6 @@ def load_mnist(mnist_dir, split="train"):
     return arrays[0], arrays[1]
 
 
-def to_signed_unit(images):
-    """Maps uint8 images ``[0, 255]`` to float32 ``[-1, 1]`` with a channel axis."""
-    images = np.asarray(images, dtype=np.float32) / 127.5 - 1.0
-    if images.ndim == 3:
-        images = images[..., np.newaxis]
-    return images
-
-
-def load_real_images(spec, image_size, channels, limit=None):
-    """Load real images from any dataset spec, as the training pipeline reads them.
-
-    Args:
-        spec: a `keras_gan.data` spec: `builtin:<name>`, `tfds:<name>[:split]`,
-            `folder:<path>`.
-        image_size: output height = width (the generator's).
-        channels: output channels (the generator's).
-        limit: keep at most this many images (the first ones).
-
-    Returns:
-        A float32 array `(N, image_size, image_size, channels)` in `[-1, 1]`.
-
-    Example:
-
-    ```python
-    real = load_real_images("folder:/tmp/mnist_png", image_size=28, channels=1, limit=10000)
-    ```
-    """
-    from keras_gan.data import image_dataset
-
-    data = image_dataset(spec, image_size=image_size, channels=channels, batch_size=1,
-                         shuffle=False, repeat=False, labels=False, limit=limit, cache=False)
-    dataset = data.dataset.unbatch().batch(256)
-    return np.concatenate([batch["image"].numpy() for batch in dataset], axis=0)
-
-
 def penultimate_feature_extractor(classifier, layer_name="features"):
     """Returns a model mapping a classifier's inputs to its penultimate features.
 
@@ -144,34 +108,26 @@ def penultimate_feature_extractor(classifier, layer_name="features"):
     return keras.Model(classifier.inputs, outputs, name=f"{classifier.name}_features")
 
 
-def _find_label_input(inputs):
-    for index, tensor in enumerate(inputs):
-        if "label" in tensor.name.lower():
-            return index
-    return None
-
-
 def sample_generator(generator, num_samples, num_classes=None, seed=0, batch_size=256):
     """Draws images from a generator with random latents (and labels).
 
-    Works with `keras_gan` GAN models exposing ``sample(num_samples,
-    labels=None, batch_size=None)`` (conditional when they have a non-zero
-    ``num_classes`` attribute) and with plain generator networks whose inputs are
-    the latent vector ``(None, latent_dim)`` and, optionally, an integer class
-    label (the input whose name contains ``label``, else the second input).
-    Latents are ``z ~ N(0, I)``; labels are uniform over ``num_classes``.
+    Takes a `keras_gan` GAN model (anything with `sample(num_samples, labels=,
+    batch_size=, seed=)`), or a generator network with the keras_gan input
+    convention: a latent input `(None, latent_dim)` and, when conditional, an
+    integer input named `label`. Latents are z ~ N(0, I); labels are uniform
+    over `num_classes`.
 
     Args:
-        generator: a `keras.Model` generator network or GAN model.
+        generator: a GAN model or a generator `keras.Model`.
         num_samples: number of images.
-        num_classes: number of classes of a conditional generator (required when
-            it has a label input).
+        num_classes: classes of a conditional generator (required for a network
+            with a `label` input; defaults to a GAN model's `num_classes`).
         seed: seed of the latents and labels.
         batch_size: generation batch size.
 
     Returns:
-        ``(images, labels)``: float32 NHWC images clipped to ``[-1, 1]`` and the
-        int32 labels used (``None`` for an unconditional generator).
+        `(images, labels)`: float32 NHWC images clipped to [-1, 1] and the int32
+        labels used (`None` for an unconditional generator).
 
     Example:
 
@@ -182,48 +138,32 @@ def sample_generator(generator, num_samples, num_classes=None, seed=0, batch_siz
     rng = np.random.default_rng(seed)
     labels = None
     if hasattr(generator, "sample"):
-        model_classes = getattr(generator, "num_classes", None)
-        if model_classes:
-            labels = rng.integers(0, num_classes or model_classes, size=num_samples)
-            labels = labels.astype(np.int32)
-        kwargs = {"labels": labels, "batch_size": batch_size}
-        if "seed" in inspect.signature(generator.sample).parameters:
-            kwargs["seed"] = seed
-        images = generator.sample(num_samples, **kwargs)
+        num_classes = num_classes or getattr(generator, "num_classes", None)
+        if getattr(generator, "num_classes", None):
+            labels = rng.integers(0, num_classes, size=num_samples).astype(np.int32)
+        images = generator.sample(num_samples, labels=labels, batch_size=batch_size, seed=seed)
     else:
-        try:
-            inputs = list(generator.inputs)
-        except (AttributeError, ValueError) as error:
+        inputs = list(generator.inputs)
+        latent = [t for t in inputs if t.name != "label"]
+        if len(latent) != 1 or len(latent[0].shape) != 2 or latent[0].shape[1] is None:
             raise ValueError(
-                "The generator has neither known inputs nor a `sample` method."
-            ) from error
-        latent_input = inputs[0]
-        label_index = _find_label_input(inputs)
-        if label_index is None and len(inputs) > 1:
-            label_index = 1
-        if label_index == 0:
-            latent_input = inputs[1]
-        if len(latent_input.shape) != 2 or latent_input.shape[1] is None:
-            raise ValueError(
-                f"Expected a latent input of shape (None, latent_dim), got {latent_input.shape}."
+                "Expected a generator with one latent input (None, latent_dim) and optionally "
+                f"an int input named 'label'. Received: inputs={[(t.name, t.shape) for t in inputs]}"
             )
-        z = rng.standard_normal((num_samples, latent_input.shape[1])).astype(np.float32)
-        feeds = [z]
-        if label_index is not None:
+        z = rng.standard_normal((num_samples, latent[0].shape[1])).astype(np.float32)
+        feeds = []
+        for tensor in inputs:
+            if tensor.name != "label":
+                feeds.append(z)
+                continue
             if not num_classes:
                 raise ValueError("The generator is conditional: num_classes is required.")
             labels = rng.integers(0, num_classes, size=num_samples).astype(np.int32)
-            label_shape = inputs[label_index].shape
-            feed = labels.reshape((-1,) + tuple(1 for _ in label_shape[1:]))
-            feeds.insert(label_index, feed)
+            feeds.append(labels.reshape((-1,) + (1,) * (len(tensor.shape) - 1)))
         images = generator.predict(
             feeds if len(feeds) > 1 else feeds[0], batch_size=batch_size, verbose=0
         )
-    if isinstance(images, (list, tuple)):
-        images = images[0]
     images = np.clip(np.asarray(keras.ops.convert_to_numpy(images), dtype=np.float32), -1, 1)
-    if images.ndim == 3:
-        images = images[..., np.newaxis]
     return images, labels
 
 
@@ -265,7 +205,7 @@ def evaluate_generator(
 
     ```python
     results = evaluate_generator(generator, classifier, 10000,
-                                 real_images=load_real_images("builtin:mnist", 28, 1))
+                                 real_images=load_images("builtin:mnist", 28, 1))
     ```
     """
     num_classes = int(classifier.outputs[0].shape[-1])

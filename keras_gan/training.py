@@ -60,7 +60,7 @@ class TrainConfig:
         return self.output_dir or os.path.join("runs", self.model)
 
 
-def _check_export(value):
+def _export_formats(value):
     """Return the export formats of `--export` (`[]` for `none`); raise on unknown names."""
     if [f.strip() for f in value.split(",") if f.strip()] in (["none"], []):
         return []
@@ -147,7 +147,7 @@ def run(config):
     Returns:
         `(model, history)`: the trained model and the Keras `History`.
     """
-    _check_export(config.export)
+    export_formats = _export_formats(config.export)
     keras.utils.set_random_seed(config.seed)
     distribution.configure_cpu_replicas(config.cpu_replicas)
     if config.mixed_precision:
@@ -206,7 +206,6 @@ def run(config):
     )
     model.export_generator().save(os.path.join(output_dir, "generator.keras"))
     model.save(os.path.join(output_dir, "model.keras"))
-    export_formats = _check_export(config.export)
     if is_chief and export_formats:  # reload: plain (not distributed) variables
         from keras_gan.export import export_generator
 

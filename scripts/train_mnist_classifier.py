@@ -18,7 +18,8 @@ from absl import app, flags
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from keras_gan.evaluation import load_mnist, to_signed_unit  # noqa: E402
+from keras_gan.data import from_uint8  # noqa: E402
+from keras_gan.evaluation import load_mnist  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("mnist_dir", "../shared/data/mnist", "Directory of the MNIST IDX (.gz) files.")
@@ -54,7 +55,7 @@ def main(argv):
     keras.utils.set_random_seed(FLAGS.seed)
     x_train, y_train = load_mnist(FLAGS.mnist_dir, "train")
     x_test, y_test = load_mnist(FLAGS.mnist_dir, "test")
-    x_train, x_test = to_signed_unit(x_train), to_signed_unit(x_test)
+    x_train, x_test = (from_uint8(x[..., None]).numpy() for x in (x_train, x_test))
     y_train, y_test = y_train.astype(np.int32), y_test.astype(np.int32)
 
     model = build_classifier()

@@ -29,7 +29,7 @@ from keras_gan.export import exporter as exporter_lib
 from keras_gan.export import verify as verify_lib
 from keras_gan.export.signatures import iter_layers
 from keras_gan.networks import dcgan_generator
-from keras_gan.training import _check_export
+from keras_gan.training import _export_formats
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LATENT_DIM = 8
@@ -257,10 +257,10 @@ def test_argument_errors(tmp_path):
         export_generator(g, "m", output_dir=str(tmp_path), quantize="int4")
     with pytest.raises(ValueError, match="Received: name="):
         export_generator(g, "../m", output_dir=str(tmp_path))
-    assert _check_export("none") == []
-    assert _check_export("saved_model,tflite") == ["saved_model", "tflite"]
+    assert _export_formats("none") == []
+    assert _export_formats("saved_model,tflite") == ["saved_model", "tflite"]
     with pytest.raises(ValueError, match="Received: export='saved_model,pdf'"):
-        _check_export("saved_model,pdf")
+        _export_formats("saved_model,pdf")
 
 
 @pytest.mark.slow

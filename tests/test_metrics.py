@@ -10,6 +10,7 @@ import pytest
 import scipy.linalg
 import tensorflow as tf
 
+import keras_gan
 from keras_gan import evaluation, metrics
 from keras_gan.callbacks.generative_metrics_callback import GenerativeMetricsCallback
 from keras_gan.metrics import features as features_module
@@ -264,8 +265,8 @@ class FakeGAN(keras.Model):
     def call(self, inputs):
         return self.dense(inputs)
 
-    def sample(self, num_samples, labels=None, batch_size=None):
-        z = np.random.default_rng(0).normal(size=(num_samples, 4)).astype("float32")
+    def sample(self, num_samples, labels=None, batch_size=None, seed=0):  # keras_gan.GAN.sample
+        z = np.random.default_rng(seed).normal(size=(num_samples, 4)).astype("float32")
         images = self.predict(z, batch_size=batch_size or 32, verbose=0)
         return images.reshape(num_samples, 8, 8, 1)
 
@@ -350,7 +351,7 @@ def test_load_image_folder(tmp_path):
 
     for i in range(3):
         Image.fromarray(np.full((5, 5), 255 * (i % 2), np.uint8)).save(tmp_path / f"{i:05d}.png")
-    images = evaluation.load_real_images(f"folder:{tmp_path}", image_size=5, channels=1)
+    images = keras_gan.data.load_images(f"folder:{tmp_path}", image_size=5, channels=1)
     assert images.shape == (3, 5, 5, 1)
     np.testing.assert_allclose(images[:, 0, 0, 0], [-1.0, 1.0, -1.0])
 

@@ -6,11 +6,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-
-def to_uint8(images):
-    """Map float images in [-1, 1] to uint8 [0, 255]."""
-    images = np.asarray(images, dtype="float32")
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype("uint8")
+from keras_gan.data import to_uint8
 
 
 def make_grid(images, columns=None, padding=2):
@@ -24,7 +20,7 @@ def make_grid(images, columns=None, padding=2):
     Returns:
         uint8 array `(rows*(H+p)+p, columns*(W+p)+p, C)`.
     """
-    images = to_uint8(images)
+    images = to_uint8(images).numpy()
     n, h, w, c = images.shape
     columns = columns or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / columns))

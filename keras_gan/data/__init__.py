@@ -13,6 +13,7 @@ TensorSpec(shape=(64, 28, 28, 1), dtype=tf.float32, name=None)
 """
 
 from keras_gan.data.pipeline import ImageData, image_dataset
+from keras_gan.data.pixels import from_uint8, load_images, to_uint8
 from keras_gan.data.sources import IMAGE_EXTENSIONS, Source, list_image_files, load_source
 from keras_gan.data.specs import BUILTIN_DATASETS, DatasetSpec, parse_dataset_spec
 
@@ -21,9 +22,12 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "DatasetSpec",
     "ImageData",
+    "from_uint8",
     "Source",
     "image_dataset",
     "list_image_files",
+    "load_images",
     "load_source",
     "parse_dataset_spec",
+    "to_uint8",
 ]

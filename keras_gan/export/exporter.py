@@ -10,6 +10,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gan.data import from_uint8, load_images, to_uint8
 from keras_gan.export import onnx as onnx_lib
 from keras_gan.export import saved_model as saved_model_lib
 from keras_gan.export import tflite as tflite_lib
@@ -22,7 +23,6 @@ from keras_gan.export.signatures import (
     MASK,
     ServingModule,
     describe_generator,
-    to_uint8_numpy,
 )
 
 FORMATS = ("saved_model", "tflite", "onnx")
@@ -91,18 +91,6 @@ def _sample_inputs(spec, num, seed, image_size, images=None):
                 masks[i, y:y + h // 2, x:x + w // 2] = 1.0
             inputs[item.name] = masks
     return inputs
-
-
-def _dataset_images(representative_data, image_size, channels, num):
-    from keras_gan.data import image_dataset
-
-    data = image_dataset(representative_data, image_size=image_size, channels=channels,
-                         batch_size=1, shuffle=False, repeat=False, labels=False, limit=num,
-                         cache=False)
-    images = np.concatenate([b["image"].numpy() for b in data.dataset.take(num)])
-    if len(images) < num:
-        warnings.warn(f"Only {len(images)} representative images (wanted {num}).", stacklevel=3)
-    return images
 
 
 def _image_size(spec, image_size):
@@ -228,36 +216,50 @@ def export_generator(
     images = None
     if spec.kind != LATENT and representative_data:
         channels = spec.input(IMAGE).shape[3]
-        images = _dataset_images(representative_data, size, channels,
-                                 max(num_representative, num_verify))
+        num = max(num_representative, num_verify)
+        images = load_images(representative_data, size, channels, limit=num)
+        if len(images) < num:
+            warnings.warn(f"Only {len(images)} representative images (wanted {num}).", stacklevel=2)
     verify_inputs = _sample_inputs(spec, num_verify, seed, size, images)
     data = {f"in/{k}": v for k, v in verify_inputs.items()}
     data["ref/image"] = _run_generator(generator, spec, verify_inputs)
-    data["ref_uint8/image"] = to_uint8_numpy(data["ref/image"])
+    data["ref_uint8/image"] = to_uint8(data["ref/image"]).numpy()
     if spec.kind != LATENT:  # the uint8 signature sees uint8-rounded images
-        u8_inputs = {k: (to_uint8_numpy(v) if spec_role(spec, k) == IMAGE else v)
+        u8_inputs = {k: (to_uint8(v).numpy() if spec_role(spec, k) == IMAGE else v)
                      for k, v in verify_inputs.items()}
         data.update({f"in_uint8/{k}": v for k, v in u8_inputs.items()})
-        dequantized = {k: (v.astype(np.float32) / 127.5 - 1.0 if v.dtype == np.uint8 else v)
+        dequantized = {k: (from_uint8(v).numpy() if v.dtype == np.uint8 else v)
                        for k, v in u8_inputs.items()}
-        data["ref_uint8/image"] = to_uint8_numpy(_run_generator(generator, spec, dequantized))
+        data["ref_uint8/image"] = to_uint8(_run_generator(generator, spec, dequantized)).numpy()
     else:
         data.update({f"in_uint8/{k}": v for k, v in verify_inputs.items()})
 
     tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=base_dir)
     try:
         tensor_dtypes = {}
-        planned = []  # (key, format, variant, relpath, tmp path, inputs prefix, reference)
+        all_tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
+        artifacts = []  # one dict per artifact: what the verifier reads, and where it goes
+
+        def plan(key, fmt, variant, relpath, path, inputs="in/", reference="ref/image",
+                 signature=None):
+            metric, tolerance = all_tolerances[variant]
+            artifact = {"key": key, "format": fmt, "variant": variant, "relpath": relpath,
+                        "path": path, "inputs": inputs, "reference": reference,
+                        "metric": metric, "tolerance": tolerance}
+            if signature:
+                artifact["signature"] = signature
+            artifacts.append(artifact)
+
         sm_tmp = os.path.join(tmp, "saved_model")
         if "saved_model" in formats:
             saved_model_lib.write_saved_model(generator, spec, sm_tmp)
             warm = _sample_inputs(spec, 8, seed + 1, size, images)
             saved_model_lib.write_warmup_requests(
                 sm_tmp, name, [{k: v[:1] for k, v in warm.items()}, warm])
-            planned.append(("saved_model", "saved_model", "float32", str(version), sm_tmp, "in/",
-                            "ref/image", "serving_default"))
-            planned.append(("saved_model_uint8", "saved_model", "uint8", str(version), sm_tmp,
-                            "in_uint8/", "ref_uint8/image", "serving_uint8"))
+            plan("saved_model", "saved_model", "float32", str(version), sm_tmp,
+                 signature="serving_default")
+            plan("saved_model_uint8", "saved_model", "uint8", str(version), sm_tmp,
+                 inputs="in_uint8/", reference="ref_uint8/image", signature="serving_uint8")
         if "tflite" in formats:
             batch1 = os.path.join(tmp, "batch1")
             saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
@@ -277,27 +279,15 @@ def export_generator(
                 tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
                 with open(os.path.join(tmp, relpath), "wb") as f:
                     f.write(content)
-                planned.append((f"tflite_{variant}", "tflite", variant, relpath,
-                                os.path.join(tmp, relpath), "in/", "ref/image", None))
+                plan(f"tflite_{variant}", "tflite", variant, relpath, os.path.join(tmp, relpath))
         if "onnx" in formats:
             relpath = os.path.join("onnx", f"{name}.onnx")
             os.makedirs(os.path.join(tmp, "onnx"))
             onnx_lib.convert_onnx(ServingModule(generator, spec), os.path.join(tmp, relpath),
                                   opset=opset)
-            planned.append(("onnx", "onnx", "float32", relpath, os.path.join(tmp, relpath), "in/",
-                            "ref/image", None))
+            plan("onnx", "onnx", "float32", relpath, os.path.join(tmp, relpath))
         np.savez(os.path.join(tmp, VERIFICATION_DATA), **data)
 
-        all_tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
-        artifacts = []
-        for key, fmt, variant, _relpath, path, prefix, reference, signature in planned:
-            metric, tolerance = all_tolerances[variant]
-            artifact = {"key": key, "format": fmt, "variant": variant, "path": path,
-                        "inputs": prefix, "reference": reference, "metric": metric,
-                        "tolerance": tolerance}
-            if signature:
-                artifact["signature"] = signature
-            artifacts.append(artifact)
         results = []
         if verify:
             results, _ = verify_lib.run_verifier(artifacts, os.path.join(tmp, VERIFICATION_DATA))
@@ -311,18 +301,19 @@ def export_generator(
                 raise FileExistsError(f"Version {version} of '{name}' appeared during export at "
                                       f"{version_dir}. Received: version={version}")
             os.rename(sm_tmp, version_dir)
-        for _key, fmt, _, relpath, path, *_ in planned:
-            if fmt != "saved_model":
-                os.makedirs(os.path.dirname(os.path.join(base_dir, relpath)), exist_ok=True)
-                os.replace(path, os.path.join(base_dir, relpath))
+        for artifact in artifacts:
+            if artifact["format"] != "saved_model":
+                target = os.path.join(base_dir, artifact["relpath"])
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(artifact["path"], target)
         os.replace(os.path.join(tmp, VERIFICATION_DATA), os.path.join(base_dir, VERIFICATION_DATA))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     by_key = {r["key"]: r for r in results}
     report_artifacts = []
-    for artifact, plan in zip(artifacts, planned, strict=True):
-        relpath = plan[3]
+    for artifact in artifacts:
+        relpath = artifact["relpath"]
         path = os.path.join(base_dir, relpath)
         result = by_key.get(artifact["key"], {})
         size_bytes = result.get("size_bytes")

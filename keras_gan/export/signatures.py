@@ -13,8 +13,9 @@ The output is the first (or only) model output, an NHWC float32 image in [-1, 1]
 import dataclasses
 
 import keras
-import numpy as np
 import tensorflow as tf
+
+from keras_gan.data.pixels import from_uint8, to_uint8
 
 LATENT = "latent"
 LABEL = "label"
@@ -193,21 +194,6 @@ def _tensor_spec(item, batch_size, image_size, dtype=None):
                     f"requested size. Received: image_size={image_size}"
                 )
     return tf.TensorSpec(shape, dtype or item.dtype, name=item.name)
-
-
-def to_uint8(images):
-    """Map images in [-1, 1] to uint8 pixels in [0, 255] (rounded, clipped)."""
-    return tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
-
-
-def from_uint8(pixels):
-    """Map uint8 pixels in [0, 255] to float32 images in [-1, 1]."""
-    return tf.cast(pixels, tf.float32) / 127.5 - 1.0
-
-
-def to_uint8_numpy(images):
-    """NumPy twin of `to_uint8`."""
-    return np.round(np.clip((np.asarray(images, np.float32) + 1.0) * 127.5, 0, 255)).astype(np.uint8)
 
 
 class ServingModule(tf.Module):
