@@ -1,6 +1,8 @@
-"""Measures a trained generator: classifier score, class coverage, FID/KID.
+"""Measures a trained generator, the way its family's literature does.
 
-Samples ``--num_samples`` images from random latents z ~ N(0, I) (and uniform
+`--model` picks the evaluation (each family adds its own `_evaluate_<model>`):
+
+gan: samples ``--num_samples`` images from random latents z ~ N(0, I) (and uniform
 labels for a conditional generator), classifies them with ``--classifier`` (e.g.
 the MNIST CNN of scripts/train_mnist_classifier.py) and prints the Inception
 Score computed with that classifier, the per-class coverage table and, with
@@ -24,9 +26,9 @@ import keras_gan  # registers the custom objects for loading
 from keras_gan import evaluation
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", "gan", "Name of the model being evaluated (reported in the JSON).")
+flags.DEFINE_string("model", "gan", "Model family of the generator: picks the evaluation.")
 flags.DEFINE_string("generator", None, "Saved generator (.keras).", required=True)
-flags.DEFINE_string("classifier", None, "Saved classifier (.keras).", required=True)
+flags.DEFINE_string("classifier", None, "Saved classifier (.keras) (gan).")
 flags.DEFINE_integer("num_samples", 10000, "Number of generated images.")
 flags.DEFINE_string(
     "real_data",
@@ -39,10 +41,9 @@ flags.DEFINE_integer("batch_size", 256, "Batch size of generation and classifica
 flags.DEFINE_string("json", None, "Write the figures to this JSON file.")
 
 
-def main(argv):
-    del argv
-    keras.utils.set_random_seed(FLAGS.seed)
-    generator = keras.saving.load_model(FLAGS.generator, compile=False)
+def _evaluate_gan(generator):
+    if not FLAGS.classifier:
+        raise app.UsageError("--model=gan needs --classifier (a saved .keras classifier).")
     classifier = keras.saving.load_model(FLAGS.classifier, compile=False)
     real_images = None
     if FLAGS.real_data:
@@ -68,6 +69,19 @@ def main(argv):
     }
     print(f"Model: {FLAGS.model} ({FLAGS.generator})")
     print(evaluation.format_report(results))
+    return results
+
+
+EVALUATORS = {"gan": _evaluate_gan}
+
+
+def main(argv):
+    del argv
+    if FLAGS.model not in EVALUATORS:
+        raise app.UsageError(f"Unknown --model. Expected one of {sorted(EVALUATORS)}. Received: {FLAGS.model!r}")
+    keras.utils.set_random_seed(FLAGS.seed)
+    generator = keras.saving.load_model(FLAGS.generator, compile=False)
+    results = EVALUATORS[FLAGS.model](generator)
     if FLAGS.json:
         os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
         with open(FLAGS.json, "w") as f:

@@ -13,39 +13,59 @@ import time
 import keras
 import tensorflow as tf
 
-from keras_gan import callbacks as callbacks_lib
-from keras_gan import data as data_lib
 from keras_gan import distribution
-from keras_gan.models import get_model_class
+from keras_gan.recipes import get_recipe
 
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Every setting of a training run (saved as `config.json`).
+    """Every setting of a training run (saved, resolved, as `config.json`).
 
     Attributes mirror `train.py`'s flags; see `python train.py --helpfull`.
+    Fields left at `None` take the model family's default (its recipe's
+    `defaults`, e.g. 28 px MNIST for `gan`, 128 px for `cyclegan`).
     """
 
     model: str = "gan"
-    dataset: str = "builtin:mnist"
-    image_size: int = 28
-    channels: int = 1
-    batch_size: int = 64
-    epochs: int = 30
+    dataset: str | None = None
+    image_size: int | None = None
+    channels: int | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
     steps_per_epoch: int = 0  # 0: one pass over the data
-    latent_dim: int = 64
-    loss: str = "non_saturating"
-    learning_rate: float = 2e-4
+    loss: str | None = None
+    learning_rate: float | None = None
     beta_1: float = 0.5
-    filters: int = 64
+    filters: int | None = None
+    flip: bool | None = None
+    seed: int = 0
+    # GAN
+    latent_dim: int = 64
     conditional: bool = False
     n_critic: int = 0  # 0: 5 for wasserstein, else 1
     gradient_penalty_weight: float = 10.0
     r1_gamma: float = 0.0
-    ema_decay: float = 0.999  # 0: no EMA generator
+    ema_decay: float | None = None  # 0: no EMA generator
     discriminator_norm: str = ""
-    flip: bool = False
-    seed: int = 0
+    # CycleGAN
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 0.5  # identity loss weight = lambda_identity * lambda_cycle
+    pool_size: int = 50
+    decay_epochs: int | None = None
+    residual_blocks: int | None = None  # CycleGAN and SRGAN
+    # SRGAN
+    scale: int = 4
+    pretrain_epochs: int | None = None
+    content_loss: str | None = None
+    vgg_weights: str = ""
+    relativistic: bool = False
+    # Inpainting
+    mask: str = "free_form"
+    hole_weight: float = 1.0
+    valid_weight: float = 1.0
+    adversarial_weight: float | None = None  # SRGAN and inpainting
+    perceptual_weight: float = 0.0
+    # Running
     strategy: str = "auto"
     cpu_replicas: int = 1
     mixed_precision: bool = False
@@ -69,47 +89,19 @@ def _export_formats(value):
     return parse_list(value, FORMATS, "export")
 
 
-def build_model(config, num_classes=None):
-    """Build and compile the model a config describes (inside the strategy scope).
+def build_model(config, data):
+    """Build and compile the model a resolved config describes.
+
+    Call it inside the strategy scope.
 
     Args:
-        config: a `TrainConfig`.
-        num_classes: classes of the dataset, used when `config.conditional`.
+        config: a `TrainConfig` (resolved by its recipe).
+        data: the training data (`recipe.make_data(config)`).
 
     Returns:
         A compiled model.
     """
-    model_class = get_model_class(config.model)
-    if config.conditional and not num_classes:
-        raise ValueError(
-            f"--conditional needs a labelled dataset. Received: dataset={config.dataset!r}"
-        )
-    n_critic = config.n_critic or (5 if config.loss == "wasserstein" else 1)
-    model = model_class.dcgan(
-        latent_dim=config.latent_dim,
-        image_size=config.image_size,
-        channels=config.channels,
-        num_classes=num_classes if config.conditional else None,
-        filters=config.filters,
-        discriminator_norm=config.discriminator_norm or None,
-        n_critic=n_critic,
-        gradient_penalty_weight=config.gradient_penalty_weight,
-        r1_gamma=config.r1_gamma,
-        ema_decay=config.ema_decay or None,
-        seed=config.seed,
-    )
-
-    def adam():
-        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, beta_2=0.999)
-
-    model.compile(
-        generator_optimizer=adam(),
-        discriminator_optimizer=adam(),
-        loss=config.loss,
-        jit_compile=config.jit_compile,
-        steps_per_execution=config.steps_per_execution,
-    )
-    return model
+    return get_recipe(config.model).build_model(config, data)
 
 
 class _History(keras.callbacks.Callback):
@@ -147,6 +139,8 @@ def run(config):
     Returns:
         `(model, history)`: the trained model and the Keras `History`.
     """
+    recipe = get_recipe(config.model)
+    config = recipe.resolve(config)
     export_formats = _export_formats(config.export)
     keras.utils.set_random_seed(config.seed)
     distribution.configure_cpu_replicas(config.cpu_replicas)
@@ -157,15 +151,7 @@ def run(config):
     distribution.check_global_batch(config.batch_size, strategy)
     is_chief = _is_chief(strategy)
 
-    data = data_lib.image_dataset(
-        config.dataset,
-        image_size=config.image_size,
-        channels=config.channels,
-        batch_size=config.batch_size,
-        flip=config.flip,
-        seed=config.seed,
-        labels=config.conditional,
-    )
+    data = recipe.make_data(config)
     dataset = data.dataset
     if config.strategy == "multi_worker":
         options = tf.data.Options()
@@ -190,29 +176,26 @@ def run(config):
             os.remove(history_path)
 
     with strategy.scope():
-        model = build_model(config, data.num_classes)
+        model = recipe.build_model(config, data)
 
-    callbacks = [
-        callbacks_lib.SampleGridCallback(
-            os.path.join(output_dir, "samples"), num_samples=config.samples, seed=config.seed,
-            scale=max(1, 128 // config.image_size) if config.image_size < 128 else 1,
-        ),
+    callbacks = recipe.callbacks(config, data, output_dir) + [
         _History(os.path.join(output_dir, "history.csv")),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
     ]
-    history = model.fit(
-        dataset, epochs=config.epochs, steps_per_epoch=steps, callbacks=callbacks, shuffle=False,
-        verbose=config.verbose,
-    )
-    model.export_generator().save(os.path.join(output_dir, "generator.keras"))
+    history = recipe.fit(model, dataset, config, steps, callbacks)
+    artifacts = recipe.generators(model, config)
+    for artifact in artifacts:
+        artifact.network.save(os.path.join(output_dir, f"{artifact.filename}.keras"))
     model.save(os.path.join(output_dir, "model.keras"))
     if is_chief and export_formats:  # reload: plain (not distributed) variables
         from keras_gan.export import export_generator
 
-        export_generator(os.path.join(output_dir, "generator.keras"), name=config.model,
-                         output_dir="saved_models", formats=export_formats,
-                         representative_data=config.dataset,
-                         image_size=config.image_size, verbose=bool(config.verbose))
+        for artifact in artifacts:
+            export_generator(os.path.join(output_dir, f"{artifact.filename}.keras"),
+                             name=artifact.export_name, output_dir="saved_models",
+                             formats=export_formats,
+                             representative_data=artifact.representative_data,
+                             image_size=config.image_size, verbose=bool(config.verbose))
     return model, history
 
 

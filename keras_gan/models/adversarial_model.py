@@ -101,8 +101,8 @@ class AdversarialModel(keras.Model):
             # Create every variable now, in the strategy scope: optimizer slots
             # and metric trackers made lazily inside a replica context break
             # MirroredStrategy (keras-team/keras#19246, #20164).
-            self.generator_optimizer.build(self.generator.trainable_variables)
-            self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+            self.generator_optimizer.build(self.generator_variables())
+            self.discriminator_optimizer.build(self.discriminator_variables())
             self._trackers = {}
             for name in self.metric_names():
                 self.add_tracker(name)
@@ -135,6 +135,18 @@ class AdversarialModel(keras.Model):
         for key in ("generator_optimizer", "discriminator_optimizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         self.compile(**config)
+
+    def generator_variables(self):
+        """Variables the generator optimizer updates.
+
+        Families with several generators (CycleGAN's G and F) override this
+        and `discriminator_variables`; one optimizer then updates them jointly.
+        """
+        return self.generator.trainable_variables
+
+    def discriminator_variables(self):
+        """Variables the discriminator optimizer updates."""
+        return self.discriminator.trainable_variables
 
     # ------------------------------------------------------------------ metrics
     def metric_names(self):
@@ -228,10 +240,11 @@ class AdversarialModel(keras.Model):
         Args:
             tape: the `tf.GradientTape` that recorded `loss`.
             loss: scalar loss already reduced with `global_mean`.
-            network: the network to update.
+            network: the network to update, or a list of variables (e.g.
+                `self.generator_variables()`).
             optimizer: its optimizer.
         """
-        variables = network.trainable_variables
+        variables = network.trainable_variables if isinstance(network, keras.Model) else list(network)
         grads = tape.gradient(optimizer.scale_loss(loss), variables)
         optimizer.apply_gradients(zip(grads, variables))
 

@@ -1,0 +1,9 @@
+"""Small serializable layers shared by the networks (one public class per file)."""
+
+from keras_gan.layers.gated_conv2d import GatedConv2D
+from keras_gan.layers.pixel_shuffle import PixelShuffle
+
+__all__ = [
+    "GatedConv2D",
+    "PixelShuffle",
+]

@@ -1,0 +1,70 @@
+"""The GAN training recipe (DCGAN-style, conditional, WGAN-GP, ...)."""
+
+import os
+
+from keras_gan import data as data_lib
+from keras_gan.callbacks import SampleGridCallback
+from keras_gan.models.gan import GAN
+from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
+
+
+class GANRecipe(Recipe):
+    """Trains `keras_gan.GAN` on an image dataset; defaults: DCGAN on MNIST.
+
+    Example:
+    ```python
+    from keras_gan.training import TrainConfig, run
+    run(TrainConfig(model="gan", epochs=1))
+    ```
+    """
+
+    name = "gan"
+    defaults = {
+        "dataset": "builtin:mnist", "image_size": 28, "channels": 1, "batch_size": 64,
+        "epochs": 30, "loss": "non_saturating", "learning_rate": 2e-4, "filters": 64,
+        "ema_decay": 0.999, "flip": False,
+    }
+
+    def make_data(self, config):
+        return data_lib.image_dataset(
+            config.dataset, image_size=config.image_size, channels=config.channels,
+            batch_size=config.batch_size, flip=config.flip, seed=config.seed,
+            labels=config.conditional,
+        )
+
+    def build_model(self, config, data):
+        if config.conditional and not data.num_classes:
+            raise ValueError(
+                f"--conditional needs a labelled dataset. Received: dataset={config.dataset!r}"
+            )
+        n_critic = config.n_critic or (5 if config.loss == "wasserstein" else 1)
+        model = GAN.dcgan(
+            latent_dim=config.latent_dim,
+            image_size=config.image_size,
+            channels=config.channels,
+            num_classes=data.num_classes if config.conditional else None,
+            filters=config.filters,
+            discriminator_norm=config.discriminator_norm or None,
+            n_critic=n_critic,
+            gradient_penalty_weight=config.gradient_penalty_weight,
+            r1_gamma=config.r1_gamma,
+            ema_decay=config.ema_decay or None,
+            seed=config.seed,
+        )
+        model.compile(
+            generator_optimizer=self.adam(config),
+            discriminator_optimizer=self.adam(config),
+            loss=config.loss,
+            jit_compile=config.jit_compile,
+            steps_per_execution=config.steps_per_execution,
+        )
+        return model
+
+    def callbacks(self, config, data, output_dir):
+        scale = max(1, 128 // config.image_size) if config.image_size < 128 else 1
+        return [SampleGridCallback(os.path.join(output_dir, "samples"), num_samples=config.samples,
+                                   seed=config.seed, scale=scale)]
+
+    def generators(self, model, config):
+        return [GeneratorArtifact("generator", model.export_generator(), config.model,
+                                  representative_data=None)]
