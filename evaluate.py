@@ -8,6 +8,23 @@ the MNIST CNN of scripts/train_mnist_classifier.py) and prints the Inception
 Score computed with that classifier, the per-class coverage table and, with
 ``--real_data``, FID and KID in the classifier's penultimate feature space.
 
+inpainting: completes ``--real_data`` images (``--eval_image_size`` px, at most
+``--num_real``) under a fixed evaluation mask set (``--eval_masks``) bucketed by hole
+ratio (10-20, 20-30, 30-40, 40-50%) and prints hole L1, hole PSNR, PSNR and SSIM of
+the generator against OpenCV's Telea and Navier-Stokes inpainting, per bucket.
+
+srgan: super-resolves every image set of ``--dataset`` (comma list of specs, e.g.
+Set5 and Set14 folders) at ``--scale`` the way SR papers do (HR mod-cropped, LR by
+MATLAB-bicubic ``imresize``, PSNR/SSIM on the Y channel with ``scale`` border
+pixels shaved) and prints model vs bicubic per set; ``--sample_grid`` writes center
+crops (LR nearest, bicubic, model, HR) of ``--sr_grid_images`` of the last set.
+
+cyclegan: translates ``--real_data`` (domain images at ``--eval_image_size`` px, at
+most ``--num_real``) with the generator and, when ``--target_data`` holds the true
+translation of the same images (same file order), prints PSNR and SSIM (RGB, [-1, 1])
+of the translation against it next to those of the unchanged images;
+``--sample_grid`` writes rows of input, translation (and target).
+
 Example:
     python scripts/mnist_to_png.py --output_dir=/tmp/mnist_png --count=10000
     python scripts/train_mnist_classifier.py --output=/tmp/mnist_classifier.keras
@@ -20,6 +37,7 @@ import json
 import os
 
 import keras
+import numpy as np
 from absl import app, flags
 
 import keras_gan  # registers the custom objects for loading
@@ -39,6 +57,19 @@ flags.DEFINE_integer("num_real", 10000, "Maximum number of real images used.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents, labels and KID subsets.")
 flags.DEFINE_integer("batch_size", 256, "Batch size of generation and classification.")
 flags.DEFINE_string("json", None, "Write the figures to this JSON file.")
+flags.DEFINE_string("eval_masks", "free_form",
+                    "Evaluation mask set (inpainting): free_form, rect or folder:<path> (white = hole).")
+flags.DEFINE_integer("masks_per_bucket", 0, "Masks per hole-ratio bucket (inpainting); 0 = one per image.")
+flags.DEFINE_integer("eval_image_size", 64, "Image size of the evaluation (inpainting; divisible by 8).")
+flags.DEFINE_string("dataset", None,
+                    "Comma list of HR image sets (srgan), e.g. folder:data/sr/Set5,folder:data/sr/Set14.")
+flags.DEFINE_integer("scale", 4, "Upscaling factor of the generator (srgan).")
+flags.DEFINE_string("sr_grid_images", "0", "Image indices of the last set in --sample_grid (srgan).")
+flags.DEFINE_integer("sr_grid_crop", 128, "HR crop side in --sample_grid (srgan).")
+flags.DEFINE_string("target_data", None,
+                    "True translations of --real_data, same order (cyclegan), e.g. folder:DIR.")
+flags.DEFINE_string("sample_grid", None,
+                    "Write a PNG grid (masked input, model, Telea, Navier-Stokes, original) (inpainting).")
 
 
 def _evaluate_gan(generator):
@@ -72,7 +103,95 @@ def _evaluate_gan(generator):
     return results
 
 
-EVALUATORS = {"gan": _evaluate_gan}
+def _evaluate_inpainting(generator):
+    from keras_gan.metrics import inpainting_quality as iq
+
+    if not FLAGS.real_data:
+        raise app.UsageError("--model=inpainting needs --real_data (images to complete).")
+    size = FLAGS.eval_image_size
+    channels = generator.inputs[0].shape[-1]
+    images = keras_gan.data.load_images(FLAGS.real_data, image_size=size, channels=channels,
+                                        limit=FLAGS.num_real)
+    mask_sets = keras_gan.data.evaluation_masks(
+        size, per_bucket=FLAGS.masks_per_bucket or len(images), source=FLAGS.eval_masks,
+        seed=FLAGS.seed)
+    methods = {
+        "model": lambda x, m: generator.predict([x, m], batch_size=FLAGS.batch_size, verbose=0),
+        "opencv_telea": lambda x, m: iq.opencv_inpaint(x, m, "telea"),
+        "opencv_navier_stokes": lambda x, m: iq.opencv_inpaint(x, m, "navier_stokes"),
+    }
+    buckets = iq.evaluate_inpainting(methods, images, mask_sets)
+    print(f"Model: {FLAGS.model} ({FLAGS.generator}), {len(images)} images of {FLAGS.real_data} "
+          f"at {size} px, masks: {FLAGS.eval_masks}")
+    print(iq.format_inpainting_table(buckets))
+    if FLAGS.sample_grid:
+        (low, high), masks = list(mask_sets.items())[min(2, len(mask_sets) - 1)]
+        n = min(8, len(images))
+        x = keras_gan.data.from_uint8(keras_gan.data.to_uint8(images[:n])).numpy()
+        m = masks[np.arange(n) % len(masks)]
+        rows = [x * (1 - m) + m] + [fn(x, m) for fn in methods.values()] + [x]
+        keras_gan.callbacks.save_grid(np.concatenate(rows), FLAGS.sample_grid, columns=n, scale=2)
+        print(f"Wrote {FLAGS.sample_grid} (rows: masked input ({low:.0%}-{high:.0%} holes), "
+              f"{', '.join(methods)}, original)")
+    return {"model": FLAGS.model, "generator": FLAGS.generator, "real_data": FLAGS.real_data,
+            "num_images": len(images), "image_size": size, "eval_masks": FLAGS.eval_masks,
+            "seed": FLAGS.seed, "buckets": buckets}
+
+
+def _evaluate_srgan(generator):
+    from keras_gan.metrics import sr_benchmark
+
+    if not FLAGS.dataset:
+        raise app.UsageError("--model=srgan needs --dataset (comma list of HR image set specs).")
+    specs = [d.strip() for d in FLAGS.dataset.split(",") if d.strip()]
+    results = [sr_benchmark.evaluate_super_resolution(generator, spec, FLAGS.scale) for spec in specs]
+    names = [os.path.basename(spec.split(":", 1)[-1].rstrip("/")) or spec for spec in specs]
+    print(f"Model: {FLAGS.model} ({FLAGS.generator}), x{FLAGS.scale}, "
+          f"PSNR (dB) / SSIM on Y, {FLAGS.scale} px border shaved")
+    print(sr_benchmark.format_super_resolution_table(results, names))
+    if FLAGS.sample_grid:
+        indices = [int(i) for i in FLAGS.sr_grid_images.split(",") if i.strip()]
+        tiles = sr_benchmark.comparison_crops(generator, specs[-1], FLAGS.scale, indices,
+                                              FLAGS.sr_grid_crop)
+        keras_gan.callbacks.save_grid(tiles, FLAGS.sample_grid, columns=4)
+        print(f"Wrote {FLAGS.sample_grid} (columns: LR nearest, bicubic, model, HR; {names[-1]} "
+              f"images {indices})")
+    return {"model": FLAGS.model, "generator": FLAGS.generator, "scale": FLAGS.scale,
+            "sets": dict(zip(names, results))}
+
+
+def _evaluate_cyclegan(generator):
+    from keras_gan.metrics.image_quality import psnr, ssim
+
+    if not FLAGS.real_data:
+        raise app.UsageError("--model=cyclegan needs --real_data (images of the input domain).")
+    size, channels = FLAGS.eval_image_size, generator.inputs[0].shape[-1]
+    images = keras_gan.data.load_images(FLAGS.real_data, size, channels, limit=FLAGS.num_real)
+    translated = generator.predict(images, batch_size=min(FLAGS.batch_size, 16), verbose=0)
+    results = {"model": FLAGS.model, "generator": FLAGS.generator, "real_data": FLAGS.real_data,
+               "target_data": FLAGS.target_data, "num_images": len(images), "image_size": size}
+    rows = [images, translated]
+    if FLAGS.target_data:
+        target = keras_gan.data.load_images(FLAGS.target_data, size, channels, limit=len(images))
+        if len(target) != len(images):
+            raise app.UsageError(f"--target_data has {len(target)} images, --real_data {len(images)}.")
+        for name, x in (("model", translated), ("unchanged", images)):
+            results[name] = {"psnr": float(np.mean(psnr(x, target))),
+                             "ssim": float(np.mean(ssim(x, target)))}
+        rows.append(target)
+        print(f"Model: {FLAGS.model} ({FLAGS.generator}), {len(images)} images at {size} px")
+        print(f"{'':10s} {'PSNR (dB)':>10s} {'SSIM':>7s}")
+        for name in ("model", "unchanged"):
+            print(f"{name:10s} {results[name]['psnr']:10.2f} {results[name]['ssim']:7.4f}")
+    if FLAGS.sample_grid:
+        n = min(8, len(images))
+        keras_gan.callbacks.save_grid(np.concatenate([r[:n] for r in rows]), FLAGS.sample_grid,
+                                      columns=n, scale=max(1, 128 // size))
+        print(f"Wrote {FLAGS.sample_grid} (rows: input, translation{', target' if len(rows) > 2 else ''})")
+    return results
+
+
+EVALUATORS = {"cyclegan": _evaluate_cyclegan, "gan": _evaluate_gan, "inpainting": _evaluate_inpainting, "srgan": _evaluate_srgan}
 
 
 def main(argv):

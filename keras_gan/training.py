@@ -195,7 +195,9 @@ def run(config):
                              name=artifact.export_name, output_dir="saved_models",
                              formats=export_formats,
                              representative_data=artifact.representative_data,
-                             image_size=config.image_size, verbose=bool(config.verbose))
+                             image_size=artifact.image_size or config.image_size,
+                             **({"quantize": artifact.quantize} if artifact.quantize else {}),
+                             verbose=bool(config.verbose))
     return model, history
 
 

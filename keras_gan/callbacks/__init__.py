@@ -1,6 +1,15 @@
 """Training callbacks."""
 
 from keras_gan.callbacks.generative_metrics_callback import GenerativeMetricsCallback
+from keras_gan.callbacks.inpainting_grid import InpaintingGridCallback, inpainting_grid_images
 from keras_gan.callbacks.sample_grid import SampleGridCallback, make_grid, save_grid
+from keras_gan.callbacks.super_resolution_grid import (
+    SuperResolutionGridCallback,
+    super_resolution_rows,
+)
+from keras_gan.callbacks.translation_grid import TranslationGridCallback, translation_rows
 
 __all__ = ["GenerativeMetricsCallback", "SampleGridCallback", "make_grid", "save_grid"]
+__all__ += ["InpaintingGridCallback", "inpainting_grid_images"]
+__all__ += ["SuperResolutionGridCallback", "super_resolution_rows"]
+__all__ += ["TranslationGridCallback", "translation_rows"]

@@ -79,7 +79,8 @@ def _sample_inputs(spec, num, seed, image_size, images=None):
             inputs[item.name] = rng.integers(0, high, [num, *shape]).astype(item.dtype)
         elif item.role == IMAGE:
             if images is not None:
-                inputs[item.name] = np.asarray(images[:num], np.float32)
+                images = np.asarray(images, np.float32)  # fewer than num: cycle them
+                inputs[item.name] = images[np.arange(num) % len(images)]
             else:
                 h, w, c = (d if d is not None else image_size for d in shape)
                 inputs[item.name] = rng.uniform(-1, 1, (num, h, w, c)).astype(np.float32)
@@ -146,7 +147,8 @@ def export_generator(
         output_dir: parent of the model folder.
         formats: comma list or list of `"saved_model"`, `"tflite"`, `"onnx"`.
         quantize: TFLite variants: `"float32"`, `"float16"`, `"dynamic"`, `"int8"`.
-        representative_data: dataset spec (e.g. `"builtin:mnist"`) of images for
+        representative_data: dataset spec (e.g. `"builtin:mnist"`), or a float32
+            array `(N, image_size, image_size, C)` in [-1, 1], of input images for
             image-to-image generators (int8 calibration and verification inputs);
             latent generators use z ~ N(0, 1) and random labels.
         image_size: image H = W for generators with dynamic spatial size (TFLite
@@ -193,7 +195,11 @@ def export_generator(
     if spec.kind != LATENT and size is None:
         raise ValueError("Image generators with dynamic H/W need `image_size` for TFLite "
                          f"and verification. Received: image_size={image_size}")
-    if spec.kind != LATENT and "int8" in quantize and not representative_data:
+    if isinstance(representative_data, np.ndarray) and representative_data.ndim != 4:
+        raise ValueError("`representative_data` arrays must be NHWC images. "
+                         f"Received: shape={representative_data.shape}")
+    has_images = isinstance(representative_data, np.ndarray) or bool(representative_data)
+    if spec.kind != LATENT and "int8" in quantize and not has_images:
         raise ValueError("int8 quantization of an image generator needs "
                          f"`representative_data`. Received: representative_data={representative_data!r}")
 
@@ -214,10 +220,13 @@ def export_generator(
 
     # Example data: verification inputs, their Keras outputs, int8 calibration samples.
     images = None
-    if spec.kind != LATENT and representative_data:
+    if spec.kind != LATENT and has_images:
         channels = spec.input(IMAGE).shape[3]
         num = max(num_representative, num_verify)
-        images = load_images(representative_data, size, channels, limit=num)
+        if isinstance(representative_data, np.ndarray):
+            images = np.asarray(representative_data[:num], np.float32)
+        else:
+            images = load_images(representative_data, size, channels, limit=num)
         if len(images) < num:
             warnings.warn(f"Only {len(images)} representative images (wanted {num}).", stacklevel=2)
     verify_inputs = _sample_inputs(spec, num_verify, seed, size, images)

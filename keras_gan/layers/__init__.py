@@ -2,8 +2,10 @@
 
 from keras_gan.layers.gated_conv2d import GatedConv2D
 from keras_gan.layers.pixel_shuffle import PixelShuffle
+from keras_gan.layers.reflection_padding import ReflectionPadding2D
 
 __all__ = [
     "GatedConv2D",
     "PixelShuffle",
+    "ReflectionPadding2D",
 ]

@@ -26,8 +26,14 @@ from keras_gan.metrics.distances import (
     kernel_inception_distance,
 )
 from keras_gan.metrics.features import compute_features, inception_feature_extractor
+from keras_gan.metrics.image_quality import PSNR, SSIM, psnr, rgb_to_y, ssim
 
 __all__ = [
+    "PSNR",
+    "SSIM",
+    "psnr",
+    "rgb_to_y",
+    "ssim",
     "class_coverage",
     "classifier_probabilities",
     "compute_features",

@@ -1,9 +1,12 @@
 """Model families: `keras.Model` subclasses with their own `train_step`."""
 
 from keras_gan.models.adversarial_model import AdversarialModel
+from keras_gan.models.cycle_gan import CycleGAN
 from keras_gan.models.gan import GAN
+from keras_gan.models.inpainting_gan import InpaintingGAN
+from keras_gan.models.srgan import SRGAN
 
-MODELS = {"gan": GAN}
+MODELS = {"cyclegan": CycleGAN, "gan": GAN, "inpainting": InpaintingGAN, "srgan": SRGAN}
 
 
 def get_model_class(name):
@@ -20,4 +23,4 @@ def get_model_class(name):
     return MODELS[name]
 
 
-__all__ = ["AdversarialModel", "GAN", "MODELS", "get_model_class"]
+__all__ = ["AdversarialModel", "CycleGAN", "GAN", "InpaintingGAN", "MODELS", "SRGAN", "get_model_class"]

@@ -6,8 +6,10 @@ from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
 
 # name -> "module:Class", imported on use so `train.py --help` stays fast.
 RECIPES = {
+    "cyclegan": "keras_gan.recipes.cyclegan_recipe:CycleGANRecipe",
     "gan": "keras_gan.recipes.gan_recipe:GANRecipe",
     "inpainting": "keras_gan.recipes.inpainting_recipe:InpaintingRecipe",
+    "srgan": "keras_gan.recipes.srgan_recipe:SRGANRecipe",
 }
 
 

@@ -51,14 +51,7 @@ class GANRecipe(Recipe):
             ema_decay=config.ema_decay or None,
             seed=config.seed,
         )
-        model.compile(
-            generator_optimizer=self.adam(config),
-            discriminator_optimizer=self.adam(config),
-            loss=config.loss,
-            jit_compile=config.jit_compile,
-            steps_per_execution=config.steps_per_execution,
-        )
-        return model
+        return self.compile(model, config)
 
     def callbacks(self, config, data, output_dir):
         scale = max(1, 128 // config.image_size) if config.image_size < 128 else 1

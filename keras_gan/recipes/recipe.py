@@ -15,12 +15,19 @@ class GeneratorArtifact:
         export_name: model name under the export folder (`"cyclegan_ba"`).
         representative_data: dataset spec of the generator's input images (int8
             calibration and verification), or `None` for latent generators.
+        image_size: input H = W for TFLite and the representative images, when it
+            differs from the run's `image_size` (SRGAN: the LR size); `None` = the run's.
+        quantize: TFLite variants to export (comma list), or `None` for all of
+            `keras_gan.export.QUANTIZATIONS` (CycleGAN leaves out int8: its instance
+            normalizations quantize poorly).
     """
 
     filename: str
     network: keras.Model
     export_name: str
     representative_data: str | None = None
+    image_size: int | None = None
+    quantize: str | None = None
 
 
 class Recipe:
@@ -76,6 +83,20 @@ class Recipe:
     def generators(self, model, config):
         """Return the `GeneratorArtifact`s to save and export."""
         raise NotImplementedError
+
+    def compile(self, model, config, generator_optimizer=None, discriminator_optimizer=None):
+        """Compile `model` with the run's loss and speed settings; returns `model`.
+
+        Both optimizers default to `adam(config)`.
+        """
+        model.compile(
+            generator_optimizer=generator_optimizer or self.adam(config),
+            discriminator_optimizer=discriminator_optimizer or self.adam(config),
+            loss=config.loss,
+            jit_compile=config.jit_compile,
+            steps_per_execution=config.steps_per_execution,
+        )
+        return model
 
     @staticmethod
     def adam(config):

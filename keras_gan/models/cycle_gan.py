@@ -1,0 +1,395 @@
+"""CycleGAN: unpaired image-to-image translation with cycle consistency."""
+
+import copy
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan.models.adversarial_model import AdversarialModel
+from keras_gan.networks.patchgan import patchgan_discriminator
+from keras_gan.networks.resnet_generator import resnet_generator
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class CycleGAN(AdversarialModel):
+    """CycleGAN: two generators G: A->B and F: B->A, two discriminators D_A, D_B.
+
+    One `train_step` follows Zhu et al. 2017 and the reference implementation
+    (junyanz/pytorch-CycleGAN-and-pix2pix) with its defaults:
+
+    - generators: L = L_GAN(G, D_B) + L_GAN(F, D_A)
+      + lambda_cycle (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)
+      + lambda_identity lambda_cycle (|G(b) - b|_1 + |F(a) - a|_1),
+      minimised by ONE optimizer over the variables of G and F;
+    - discriminators: 0.5 [L_D(D_B; b, G(a)~) + L_D(D_A; a, F(b)~)], minimised
+      by ONE optimizer over D_A and D_B, where `~` marks fakes drawn from an
+      image history pool of `pool_size` earlier fakes (Shrivastava et al. 2017);
+    - adversarial loss least-squares by default (`compile(loss=...)` also takes
+      `"non_saturating"`, `"minimax"` and `"hinge"`).
+
+    The generator step runs first and the discriminator step reuses its fakes
+    (detached), as the reference does.
+
+    Image pool under distribution: each replica keeps its own pool of
+    `pool_size` fakes (non-trainable `on_read` variables: a replica reads and
+    writes its local copy; saving stores replica 0's pool, loading fills every
+    replica with it). With N replicas there are N pools of `pool_size` images
+    each, filled from each replica's share of the batch. The pool's coin flips
+    and slot choices come from the base class's replica-consistent draws, so a
+    replica draws the values one device would draw for the same images.
+    One-device and N-replica runs are step-for-step identical only with
+    `pool_size=0` (the pools see different histories otherwise).
+
+    Training data: dicts `{"a": (B, H, W, C), "b": (B, H, W, C)}` of unpaired
+    images in [-1, 1] (what `keras_gan.data.unpaired_dataset` yields), or a
+    tuple `(a, b)`.
+
+    Metrics (per-sample, averaged over the epoch): `g_loss` (adversarial loss of
+    G against D_B), `f_loss` (of F against D_A), `cycle_loss` (lambda_cycle times
+    both L1 cycle terms), `identity_loss` (lambda_identity lambda_cycle times both
+    L1 identity terms), `d_a_loss`, `d_b_loss` (each already halved). The
+    generators' total is `g_loss + f_loss + cycle_loss + identity_loss`.
+
+    Args:
+        generator: G, A -> B: `keras.Model` mapping images `(N, H, W, C)` in
+            [-1, 1] to images in [-1, 1].
+        discriminator: D_B, on domain B images; logits `(N, 1)` or a patch map.
+        generator_ba: F, B -> A.
+        discriminator_a: D_A, on domain A images.
+        lambda_cycle: weight of the cycle-consistency loss (10).
+        lambda_identity: identity loss weight as a fraction of `lambda_cycle`
+            (0.5, so 5); 0 disables it.
+        pool_size: fakes kept per discriminator (and replica); 0 disables the pool.
+        image_size: training image height = width, needed to allocate the
+            pools when `pool_size > 0`.
+        seed: seed of the training randomness (pool draws).
+        **kwargs: `keras.Model` arguments such as `name`.
+
+    Returns:
+        A `keras.Model`; `model(images)` is G(images) (A -> B).
+
+    Example:
+    ```python
+    import keras, keras_gan
+    data = keras_gan.data.unpaired_dataset("folder:/data/horse2zebra", image_size=128,
+                                           batch_size=1)
+    model = keras_gan.CycleGAN.resnet(image_size=128, residual_blocks=6)
+    model.compile(
+        generator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        discriminator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    )  # least-squares loss by default
+    model.fit(data.dataset, epochs=200, steps_per_epoch=data.steps_per_epoch)
+    zebras = model.generator(horses)   # G: A -> B
+    horses2 = model.generator_ba(zebras)  # F: B -> A
+    ```
+
+    Reference:
+        Zhu et al. 2017, "Unpaired Image-to-Image Translation using
+        Cycle-Consistent Adversarial Networks" (eq. 1-3, section 4, appendix 7);
+        Mao et al. 2017 (LSGAN); Shrivastava et al. 2017 (image history pool);
+        Taigman et al. 2017 (identity loss).
+    """
+
+    trained_networks = ("generator", "generator_ba", "discriminator", "discriminator_a")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        generator_ba,
+        discriminator_a,
+        lambda_cycle=10.0,
+        lambda_identity=0.5,
+        pool_size=50,
+        image_size=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
+        for arg, net in (("generator_ba", generator_ba), ("discriminator_a", discriminator_a)):
+            if not isinstance(net, keras.Model):
+                raise ValueError(f"`{arg}` must be a keras.Model. Received: {arg}={net!r}")
+        if lambda_cycle < 0 or lambda_identity < 0:
+            raise ValueError(
+                "Loss weights must be >= 0. Received: "
+                f"lambda_cycle={lambda_cycle}, lambda_identity={lambda_identity}"
+            )
+        if not isinstance(pool_size, int) or isinstance(pool_size, bool) or pool_size < 0:
+            raise ValueError(f"`pool_size` must be an int >= 0. Received: pool_size={pool_size!r}")
+        if pool_size > 0 and (not isinstance(image_size, int) or image_size < 1):
+            raise ValueError(
+                "The image pool needs the training `image_size` (or pool_size=0). "
+                f"Received: image_size={image_size!r}"
+            )
+        self.generator_ba = generator_ba
+        self.discriminator_a = discriminator_a
+        self.lambda_cycle = float(lambda_cycle)
+        self.lambda_identity = float(lambda_identity)
+        self.pool_size = pool_size
+        self.image_size = image_size
+        if pool_size > 0:
+            channels_a = int(generator.inputs[0].shape[-1])
+            channels_b = int(generator_ba.inputs[0].shape[-1])
+            # Created here (in the caller's strategy scope), never in train_step.
+            # on_read: one copy per replica, each replica reads/writes its own.
+            for domain, channels in (("a", channels_a), ("b", channels_b)):
+                images = keras.Variable(
+                    keras.initializers.Zeros()((pool_size, image_size, image_size, channels)),
+                    trainable=False, synchronization="on_read",
+                    aggregation="only_first_replica", name=f"pool_{domain}",
+                )
+                count = keras.Variable(
+                    0, dtype="int32", trainable=False, synchronization="on_read",
+                    aggregation="only_first_replica", name=f"pool_{domain}_count",
+                )
+                setattr(self, f"pool_{domain}_images", images)
+                setattr(self, f"pool_{domain}_count", count)
+
+    @classmethod
+    def resnet(
+        cls,
+        image_size=256,
+        channels=3,
+        filters=64,
+        residual_blocks=None,
+        discriminator_filters=None,
+        discriminator_layers=3,
+        norm="instance",
+        norm_affine=False,
+        **kwargs,
+    ):
+        """Build a CycleGAN with the reference ResNet generators and 70x70 PatchGANs.
+
+        Args:
+            image_size: training image size (multiple of 4); the generators
+                take any size divisible by 4.
+            channels: image channels of both domains.
+            filters: base width of the generators (64).
+            residual_blocks: generator residual blocks; default 9 for
+                `image_size >= 256`, else 6 (the paper's choice).
+            discriminator_filters: base width of the discriminators; default
+                `filters`.
+            discriminator_layers: stride-2 layers of the PatchGAN (3: 70x70).
+            norm: `"instance"` (default), `"batch"` or `"none"`, in all four
+                networks (the reference's `--norm`).
+            norm_affine: learned scale/offset in the instance normalizations.
+            **kwargs: other `CycleGAN` arguments (`lambda_cycle`, `pool_size`,
+                `seed`, ...).
+
+        Returns:
+            A `CycleGAN`.
+        """
+        if not isinstance(image_size, int) or image_size < 4 or image_size % 4:
+            raise ValueError(f"`image_size` must be a multiple of 4. Received: image_size={image_size!r}")
+        if residual_blocks is None:
+            residual_blocks = 9 if image_size >= 256 else 6
+        discriminator_filters = discriminator_filters or filters
+
+        def g(name):
+            return resnet_generator(channels=channels, filters=filters,
+                                    residual_blocks=residual_blocks, norm=norm,
+                                    norm_affine=norm_affine, name=name)
+
+        def d(name):
+            return patchgan_discriminator(channels=channels, filters=discriminator_filters,
+                                          num_layers=discriminator_layers, norm=norm,
+                                          norm_affine=norm_affine, name=name)
+
+        return cls(g("generator_ab"), d("discriminator_b"), g("generator_ba"),
+                   d("discriminator_a"), image_size=image_size, **kwargs)
+
+    # ------------------------------------------------------------- compile
+    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam",
+                loss="least_squares", **kwargs):
+        """Configure the optimizers and the adversarial loss (least-squares default).
+
+        Args:
+            generator_optimizer: updates G and F jointly.
+            discriminator_optimizer: updates D_A and D_B jointly.
+            loss: `"least_squares"` (default), `"non_saturating"`, `"minimax"`
+                or `"hinge"`.
+            **kwargs: `jit_compile`, `run_eagerly`, `steps_per_execution`.
+        """
+        name = getattr(loss, "name", loss)
+        if name == "wasserstein":
+            raise ValueError(
+                "CycleGAN has no gradient penalty: use least_squares, non_saturating, "
+                f"minimax or hinge. Received: loss={name!r}"
+            )
+        super().compile(generator_optimizer=generator_optimizer,
+                        discriminator_optimizer=discriminator_optimizer, loss=loss, **kwargs)
+
+    def generator_variables(self):
+        return self.generator.trainable_variables + self.generator_ba.trainable_variables
+
+    def discriminator_variables(self):
+        return self.discriminator_a.trainable_variables + self.discriminator.trainable_variables
+
+    def metric_names(self):
+        return ["g_loss", "f_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss"]
+
+    # ---------------------------------------------------------- image pool
+    def query_pool(self, domain, images):
+        """Return images for the discriminator of `domain` from its history pool.
+
+        The reference `ImagePool.query`, per image: while the pool has fewer
+        than `pool_size` images, store the new one and return it; once full,
+        with probability 1/2 return a uniformly chosen stored image and put the
+        new one in its place, else return the new image. Images of a batch are
+        processed in order. Call once per step per domain (in `train_step`);
+        the draws come from `random_uniform` (replica-consistent).
+
+        Args:
+            domain: `"a"` (fakes F(b) for D_A) or `"b"` (fakes G(a) for D_B).
+            images: `(B, image_size, image_size, C)` fakes.
+
+        Returns:
+            A tensor like `images` (no gradient).
+        """
+        images = tf.stop_gradient(images)
+        if self.pool_size == 0:
+            return images
+        if domain not in ("a", "b"):
+            raise ValueError(f"`domain` must be 'a' or 'b'. Received: domain={domain!r}")
+        pool, count = getattr(self, f"pool_{domain}_images"), getattr(self, f"pool_{domain}_count")
+        if images.shape[1:] != tuple(pool.shape[1:]):
+            raise ValueError(
+                f"The image pool holds {tuple(pool.shape[1:])} images; train on images of "
+                f"the model's image_size ({self.image_size}). Received: images of shape "
+                f"{tuple(images.shape)}"
+            )
+        dtype = images.dtype
+        images = tf.cast(images, pool.dtype)
+        batch = tf.shape(images)[0]
+        draws = self.random_uniform(batch, [2])  # [coin, slot] per image
+        size = self.pool_size
+
+        def body(i, stored, n, out):
+            image = images[i]
+            not_full = n < size
+            swap = tf.logical_and(tf.logical_not(not_full), draws[i, 0] > 0.5)
+            slot = tf.where(not_full, n, tf.minimum(tf.cast(draws[i, 1] * size, tf.int32), size - 1))
+            old = stored[slot]
+            returned = tf.where(swap, old, image)
+            new = tf.where(tf.logical_or(not_full, swap), image, old)
+            stored = tf.tensor_scatter_nd_update(stored, [[slot]], new[None])
+            return i + 1, stored, n + tf.cast(not_full, tf.int32), out.write(i, returned)
+
+        _, stored, n, out = tf.while_loop(
+            lambda i, *_: i < batch, body,
+            (tf.constant(0), tf.convert_to_tensor(pool), tf.convert_to_tensor(count),
+             tf.TensorArray(pool.dtype, size=batch, element_shape=images.shape[1:])),
+        )
+        pool.assign(stored)
+        count.assign(n)
+        return tf.cast(out.stack(), dtype)
+
+    # ---------------------------------------------------------- train step
+    @staticmethod
+    def _unpack(data):
+        if isinstance(data, dict):
+            return data["a"], data["b"]
+        if isinstance(data, (tuple, list)) and len(data) == 2:
+            return data[0], data[1]
+        raise ValueError(
+            "CycleGAN trains on {'a': images, 'b': images} or (a, b) batches "
+            f"(keras_gan.data.unpaired_dataset). Received: {type(data).__name__}"
+        )
+
+    def train_step(self, data):
+        real_a, real_b = self._unpack(data)
+        real_a = tf.cast(real_a, self.compute_dtype)
+        real_b = tf.cast(real_b, self.compute_dtype)
+        G, F = self.generator, self.generator_ba  # noqa: N806 (the paper's names)
+        D_A, D_B = self.discriminator_a, self.discriminator  # noqa: N806
+        loss = self.adversarial_loss
+        identity_weight = self.lambda_identity * self.lambda_cycle
+
+        def l1(x, y):  # per-sample mean absolute error
+            d = tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32))
+            return tf.reduce_mean(tf.reshape(d, [tf.shape(d)[0], -1]), axis=1)
+
+        # 1. Generators G and F, one optimizer, D_A and D_B fixed (Zhu et al. eq. 3):
+        #    L(G, F) = L_GAN(G, D_B, A, B) + L_GAN(F, D_A, B, A) + lambda L_cyc(G, F)
+        #            + lambda_idt lambda L_idt(G, F)
+        #    L_GAN (LSGAN, eq. 2 in its least-squares form): E_a[(D_B(G(a)) - 1)^2]
+        #    L_cyc (eq. 2): E_a[|F(G(a)) - a|_1] + E_b[|G(F(b)) - b|_1]
+        #    L_idt (section 5.2): E_b[|G(b) - b|_1] + E_a[|F(a) - a|_1]
+        with tf.GradientTape() as tape:
+            fake_b = G(real_a, training=True)
+            rec_a = F(fake_b, training=True)
+            fake_a = F(real_b, training=True)
+            rec_b = G(fake_a, training=True)
+            g_adv = loss.generator(D_B(fake_b, training=True))
+            f_adv = loss.generator(D_A(fake_a, training=True))
+            cycle = self.lambda_cycle * (l1(rec_a, real_a) + l1(rec_b, real_b))
+            if identity_weight > 0:
+                identity = identity_weight * (
+                    l1(G(real_b, training=True), real_b) + l1(F(real_a, training=True), real_a)
+                )
+            else:
+                identity = tf.zeros_like(cycle)
+            g_total = self.global_mean(g_adv + f_adv + cycle + identity)
+        self.apply_gradients(tape, g_total, self.generator_variables(), self.generator_optimizer)
+
+        # 2. Discriminators D_A and D_B, one optimizer, on fakes from the history
+        #    pools (made by G and F before their update, as in the reference):
+        #    L(D_B) = 1/2 (E_b[(D_B(b) - 1)^2] + E[D_B(G(a)~)^2]), L(D_A) likewise.
+        pooled_b = self.query_pool("b", fake_b)
+        pooled_a = self.query_pool("a", fake_a)
+        with tf.GradientTape() as tape:
+            d_b = 0.5 * loss.discriminator(D_B(real_b, training=True), D_B(pooled_b, training=True))
+            d_a = 0.5 * loss.discriminator(D_A(real_a, training=True), D_A(pooled_a, training=True))
+            d_total = self.global_mean(d_a + d_b)
+        self.apply_gradients(tape, d_total, self.discriminator_variables(),
+                             self.discriminator_optimizer)
+
+        self.advance_rng()
+        return self.track(g_loss=g_adv, f_loss=f_adv, cycle_loss=cycle, identity_loss=identity,
+                          d_a_loss=d_a, d_b_loss=d_b)
+
+    # ----------------------------------------------------------- inference
+    def call(self, images, training=False):
+        """G(images): translate domain A images to domain B."""
+        return self.generator(images, training=training)
+
+    def translate(self, images, direction="ab", batch_size=16):
+        """Translate numpy images in batches.
+
+        Args:
+            images: `(N, H, W, C)` in [-1, 1], H and W divisible by 4.
+            direction: `"ab"` (G) or `"ba"` (F).
+            batch_size: images per forward pass.
+
+        Returns:
+            np.ndarray `(N, H, W, C)` float32 in [-1, 1].
+        """
+        if direction not in ("ab", "ba"):
+            raise ValueError(f"`direction` must be 'ab' or 'ba'. Received: direction={direction!r}")
+        network = self.generator if direction == "ab" else self.generator_ba
+        outputs = [keras.ops.convert_to_numpy(network(images[i:i + batch_size], training=False))
+                   for i in range(0, len(images), batch_size)]
+        return np.concatenate(outputs, axis=0).astype("float32")
+
+    # -------------------------------------------------------------- config
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator_ba": keras.saving.serialize_keras_object(self.generator_ba),
+                "discriminator_a": keras.saving.serialize_keras_object(self.discriminator_a),
+                "lambda_cycle": self.lambda_cycle,
+                "lambda_identity": self.lambda_identity,
+                "pool_size": self.pool_size,
+                "image_size": self.image_size,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # deserialization consumes nested dicts
+        for key in ("generator", "discriminator", "generator_ba", "discriminator_a"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
