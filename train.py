@@ -50,6 +50,8 @@ def _define_flags():
     f.DEFINE_integer("decay_epochs", d.decay_epochs,
                      "Epochs of linear learning-rate decay to 0 at the end (cyclegan)." + fam)
     f.DEFINE_integer("residual_blocks", d.residual_blocks, "Generator residual blocks (cyclegan, srgan)." + fam)
+    f.DEFINE_enum("norm", d.norm, ["instance", "batch", "none"],
+                  "Normalization in the CycleGAN networks (the reference's --norm).")
     # SRGAN
     f.DEFINE_integer("scale", d.scale, "Upscaling factor, 2 or 4 (srgan).")
     f.DEFINE_integer("pretrain_epochs", d.pretrain_epochs, "Pixel-loss epochs run first (srgan)." + fam)

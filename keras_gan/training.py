@@ -53,6 +53,7 @@ class TrainConfig:
     pool_size: int = 50
     decay_epochs: int | None = None
     residual_blocks: int | None = None  # CycleGAN and SRGAN
+    norm: str = "instance"  # CycleGAN networks: instance, batch or none
     # SRGAN
     scale: int = 4
     pretrain_epochs: int | None = None

@@ -357,3 +357,24 @@ def test_train_py_cyclegan_folder_with_export(tmp_path):
         assert {a["variant"] for a in report["artifacts"] if a["format"] == "tflite"} == {
             "float32", "float16", "dynamic"}
         assert os.path.isdir(tmp_path / "saved_models" / name / "1")
+
+
+def test_recipe_norm_flag_reaches_all_four_networks():
+    from keras_gan.recipes import get_recipe
+    from keras_gan.training import TrainConfig
+
+    recipe = get_recipe("cyclegan")
+
+    def norm_layers(norm):
+        config = recipe.resolve(TrainConfig(model="cyclegan", image_size=32, filters=4,
+                                            residual_blocks=1, epochs=2, norm=norm))
+        data = type("Data", (), {"steps_per_epoch": 4})()
+        model = recipe.build_model(config, data)
+        return {name: [type(layer).__name__ for layer in getattr(model, name).layers
+                       if "Normalization" in type(layer).__name__]
+                for name in model.trained_networks}
+
+    assert all(layers and set(layers) == {"GroupNormalization"} for layers in norm_layers("instance").values())
+    assert all(not layers for layers in norm_layers("none").values())
+    with pytest.raises(ValueError, match="Received: norm='layer'"):
+        recipe.resolve(TrainConfig(model="cyclegan", norm="layer"))

@@ -86,6 +86,9 @@ class CycleGANRecipe(Recipe):
             )
         if config.conditional:
             raise ValueError("CycleGAN is not class-conditional. Received: conditional=True")
+        if config.norm not in ("instance", "batch", "none"):
+            raise ValueError("--norm must be instance, batch or none. "
+                             f"Received: norm={config.norm!r}")
 
     def make_data(self, config):
         return unpaired_dataset(config.dataset, image_size=config.image_size,
@@ -97,7 +100,7 @@ class CycleGANRecipe(Recipe):
             image_size=config.image_size, channels=config.channels, filters=config.filters,
             residual_blocks=config.residual_blocks, lambda_cycle=config.lambda_cycle,
             lambda_identity=config.lambda_identity, pool_size=config.pool_size,
-            seed=config.seed,
+            norm=config.norm, seed=config.seed,
         )
         steps = config.steps_per_epoch or data.steps_per_epoch
 
