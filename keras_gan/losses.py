@@ -20,11 +20,57 @@ LOSSES = {
 }
 
 
-def _per_sample(x):
-    """Average everything but the batch axis, in float32."""
+def per_sample_mean(x):
+    """Average everything but the batch axis, in float32: `(B, ...)` -> `(B,)`.
+
+    Every loss in keras_gan is per sample; `AdversarialModel.global_mean`
+    then reduces it over the global batch.
+
+    Args:
+        x: a tensor with a leading batch axis.
+
+    Returns:
+        float32 tensor `(B,)`.
+
+    Example:
+    ```python
+    keras_gan.losses.per_sample_mean(patch_logits)  # (B, 14, 14, 1) -> (B,)
+    ```
+    """
     x = tf.cast(x, tf.float32)
     x = tf.reshape(x, [tf.shape(x)[0], -1])
     return tf.reduce_mean(x, axis=1)
+
+
+PIXEL_LOSSES = ("l1", "mse")
+
+
+def pixel_loss(x, y, kind="l1", weights=None):
+    """Per-sample mean absolute (`"l1"`) or squared (`"mse"`) error between images.
+
+    Args:
+        x: images `(B, H, W, C)`.
+        y: target images, same shape.
+        kind: `"l1"` or `"mse"`.
+        weights: optional map broadcastable to `x` (e.g. a hole mask `(B, H, W, 1)`);
+            the error is multiplied by it and still averaged over all pixels.
+
+    Returns:
+        float32 tensor `(B,)`.
+
+    Example:
+    ```python
+    cycle = keras_gan.losses.pixel_loss(reconstructed, real, "l1")
+    hole = keras_gan.losses.pixel_loss(output, real, "l1", weights=mask)
+    ```
+    """
+    if kind not in PIXEL_LOSSES:
+        raise ValueError(f"`kind` must be one of {PIXEL_LOSSES}. Received: kind={kind!r}")
+    diff = tf.cast(x, tf.float32) - tf.cast(y, tf.float32)
+    error = tf.abs(diff) if kind == "l1" else tf.square(diff)
+    if weights is not None:
+        error = error * tf.cast(weights, tf.float32)
+    return per_sample_mean(error)
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -64,8 +110,8 @@ class AdversarialLoss:
 
     def discriminator(self, real_logits, fake_logits):
         """Per-sample discriminator (critic) loss."""
-        real = _per_sample(real_logits)
-        fake = _per_sample(fake_logits)
+        real = per_sample_mean(real_logits)
+        fake = per_sample_mean(fake_logits)
         if self.name in ("non_saturating", "minimax"):
             # -[log D(x) + log(1 - D(G(z)))], in logits: softplus(-r) + softplus(f)
             return tf.nn.softplus(-real) + tf.nn.softplus(fake)
@@ -80,7 +126,7 @@ class AdversarialLoss:
 
     def generator(self, fake_logits):
         """Per-sample generator loss."""
-        fake = _per_sample(fake_logits)
+        fake = per_sample_mean(fake_logits)
         if self.name == "non_saturating":
             # -log D(G(z))
             return tf.nn.softplus(-fake)
@@ -144,7 +190,7 @@ def gradient_penalty(critic, real, fake, epsilon):
     interpolated = epsilon * real + (1.0 - epsilon) * fake
     with tf.GradientTape() as tape:
         tape.watch(interpolated)
-        logits = tf.reduce_sum(_per_sample(critic(interpolated)))
+        logits = tf.reduce_sum(per_sample_mean(critic(interpolated)))
     grads = tape.gradient(logits, interpolated)
     norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)
     return tf.square(norm - 1.0)
@@ -167,6 +213,6 @@ def r1_penalty(critic, real):
     real = tf.cast(real, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(real)
-        logits = tf.reduce_sum(_per_sample(critic(real)))
+        logits = tf.reduce_sum(per_sample_mean(critic(real)))
     grads = tape.gradient(logits, real)
     return tf.reduce_sum(tf.square(grads), axis=[1, 2, 3])

@@ -69,3 +69,15 @@ def test_r1_penalty_known_values():
     real = np.arange(8, dtype="float32").reshape(2, 2, 2, 1)
     r1 = losses.r1_penalty(critic, real).numpy()
     np.testing.assert_allclose(r1, [4 * (0 + 1 + 4 + 9), 4 * (16 + 25 + 36 + 49)], rtol=1e-5)
+
+
+def test_pixel_loss_known_values_and_weights():
+    x = np.zeros((2, 2, 2, 1), "float32")
+    y = np.array([1.0, -3.0], "float32").reshape(2, 1, 1, 1) * np.ones((2, 2, 2, 1), "float32")
+    np.testing.assert_allclose(losses.pixel_loss(x, y, "l1").numpy(), [1.0, 3.0])
+    np.testing.assert_allclose(losses.pixel_loss(x, y, "mse").numpy(), [1.0, 9.0])
+    mask = np.zeros((2, 2, 2, 1), "float32")
+    mask[:, 0, 0] = 1.0  # one pixel of four: averaged over all pixels, not the masked ones
+    np.testing.assert_allclose(losses.pixel_loss(x, y, "l1", weights=mask).numpy(), [0.25, 0.75])
+    with pytest.raises(ValueError, match="Received: kind='l2'"):
+        losses.pixel_loss(x, y, "l2")

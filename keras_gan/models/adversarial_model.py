@@ -251,21 +251,28 @@ class AdversarialModel(keras.Model):
     def train_step(self, data):
         raise NotImplementedError(f"{type(self).__name__} must implement train_step.")
 
+    def export_generator(self):
+        """The generator to save and deploy (GAN overrides it with its EMA copy)."""
+        return self.generator
+
     # ------------------------------------------------------------------- config
+    # Constructor arguments that are networks: serialized in `get_config` and
+    # deserialized in `from_config` (`None` allowed). Families with more
+    # networks extend it (CycleGAN's F and D_A, SRGAN's content network).
+    network_arguments = ("generator", "discriminator")
+
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "seed": self.seed,
-            }
-        )
+        for key in self.network_arguments:
+            network = getattr(self, key)
+            config[key] = None if network is None else keras.saving.serialize_keras_object(network)
+        config["seed"] = self.seed
         return config
 
     @classmethod
     def from_config(cls, config):
         config = copy.deepcopy(config)  # deserialization consumes nested dicts
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for key in cls.network_arguments:
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

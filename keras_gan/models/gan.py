@@ -233,8 +233,8 @@ class GAN(AdversarialModel):
         return self.track(
             d_loss=d_per_sample,
             g_loss=g_per_sample,
-            d_real=loss_logits_mean(real_logits),
-            d_fake=loss_logits_mean(fake_logits),
+            d_real=losses_lib.per_sample_mean(real_logits),
+            d_fake=losses_lib.per_sample_mean(fake_logits),
             **extra,
         )
 
@@ -303,8 +303,3 @@ class GAN(AdversarialModel):
         )
         return config
 
-
-def loss_logits_mean(logits):
-    """Per-sample mean logit, for the `d_real` / `d_fake` monitors."""
-    logits = tf.cast(logits, tf.float32)
-    return tf.reduce_mean(tf.reshape(logits, [tf.shape(logits)[0], -1]), axis=1)

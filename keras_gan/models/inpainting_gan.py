@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from keras_gan.losses import per_sample_mean, pixel_loss
 from keras_gan.models.adversarial_model import AdversarialModel
 from keras_gan.networks.gated_generator import RAW_OUTPUT_NAMES, gated_generator
 from keras_gan.networks.sn_patchgan import sn_patchgan_discriminator
@@ -206,10 +207,8 @@ class InpaintingGAN(AdversarialModel):
             # Reconstruction (Liu et al. 2018, eq. 1-2, summed over stages as in
             # DeepFill's coarse + refined L1): mean over pixels of |M (G_s - x)|
             # and |(1 - M)(G_s - x)|.
-            hole_l1 = tf.add_n([tf.reduce_mean(tf.abs(r - real32) * mask32, axis=[1, 2, 3])
-                                for r in raws])
-            valid_l1 = tf.add_n([tf.reduce_mean(tf.abs(r - real32) * (1.0 - mask32), axis=[1, 2, 3])
-                                 for r in raws])
+            hole_l1 = tf.add_n([pixel_loss(r, real32, "l1", weights=mask32) for r in raws])
+            valid_l1 = tf.add_n([pixel_loss(r, real32, "l1", weights=1.0 - mask32) for r in raws])
             # Adversarial (DeepFill v2, eq. 3): L_G = -E[D^sn(G(z))] for hinge.
             g_adversarial = loss.generator(
                 self.discriminator([tf.cast(completed, self.compute_dtype), mask], training=True))
@@ -242,8 +241,8 @@ class InpaintingGAN(AdversarialModel):
             hole_l1=hole_l1,
             valid_l1=valid_l1,
             g_adversarial=g_adversarial,
-            d_real=_mean_score(real_scores),
-            d_fake=_mean_score(fake_scores),
+            d_real=per_sample_mean(real_scores),
+            d_fake=per_sample_mean(fake_scores),
             **extra,
         )
 
@@ -254,27 +253,10 @@ class InpaintingGAN(AdversarialModel):
         return names
 
     # -------------------------------------------------------------- inference
-    def export_generator(self):
-        """The generator to save and deploy (`[image, mask] -> completed image`)."""
-        return self.generator
-
     def call(self, inputs, training=False):
         if isinstance(inputs, dict):
             inputs = [inputs["image"], inputs["mask"]]
         return self.generator(list(inputs), training=training)
-
-    def inpaint(self, images, masks, batch_size=32):
-        """Complete `images` (N, H, W, C) in [-1, 1] where `masks` (N, H, W, 1) is 1.
-
-        Args:
-            images: float array in [-1, 1]; H and W divisible by 8.
-            masks: float array, 1 = hole.
-            batch_size: inference batch size.
-
-        Returns:
-            np.ndarray float32 (N, H, W, C) in [-1, 1], known pixels unchanged.
-        """
-        return self.generator.predict([images, masks], batch_size=batch_size, verbose=0)
 
     # ------------------------------------------------------------------ config
     def get_config(self):
@@ -291,8 +273,3 @@ class InpaintingGAN(AdversarialModel):
         )
         return config
 
-
-def _mean_score(scores):
-    """Per-sample mean discriminator score, for the `d_real` / `d_fake` monitors."""
-    scores = tf.cast(scores, tf.float32)
-    return tf.reduce_mean(tf.reshape(scores, [tf.shape(scores)[0], -1]), axis=1)

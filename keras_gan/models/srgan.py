@@ -1,11 +1,10 @@
 """SRGAN: SRResNet pretraining with a pixel loss, then adversarial fine-tuning."""
 
-import copy
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from keras_gan.losses import per_sample_mean, pixel_loss
 from keras_gan.metrics.image_quality import psnr
 from keras_gan.models.adversarial_model import AdversarialModel
 from keras_gan.networks.srgan_discriminator import srgan_discriminator
@@ -14,17 +13,6 @@ from keras_gan.networks.srresnet import srresnet_generator
 PHASES = ("pretrain", "adversarial")
 CONTENT_LOSSES = ("mse", "l1", "vgg")
 VGG_RESCALE = 1.0 / 12.75  # Ledig et al. 2017, Section 3.2: VGG features x 1/12.75
-
-
-def _per_sample_mean(x):
-    x = tf.cast(x, tf.float32)
-    return tf.reduce_mean(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
-
-
-def _pixel_loss(name, sr, hr):
-    """Per-sample MSE (Ledig et al. eq. 4) or L1 between images."""
-    diff = tf.cast(sr, tf.float32) - tf.cast(hr, tf.float32)
-    return _per_sample_mean(tf.square(diff) if name == "mse" else tf.abs(diff))
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -80,6 +68,8 @@ class SRGAN(AdversarialModel):
         Ledig et al. 2017, "Photo-Realistic Single Image Super-Resolution Using a
         Generative Adversarial Network"; Wang et al. 2018 (ESRGAN, relativistic D).
     """
+
+    network_arguments = ("generator", "discriminator", "content_network")
 
     def __init__(
         self,
@@ -211,11 +201,11 @@ class SRGAN(AdversarialModel):
     def _content(self, sr, hr):
         """Per-sample content loss l^SR_X (eq. 4 or 5)."""
         if self.content_loss != "vgg":
-            return _pixel_loss(self.content_loss, sr, hr)
+            return pixel_loss(sr, hr, self.content_loss)
         # l_VGG/5,4 = 1/(W H) sum (phi(I_HR) - phi(G(I_LR)))^2, features rescaled by 1/12.75
         phi_sr = tf.cast(self.content_network(sr, training=False), tf.float32) * VGG_RESCALE
         phi_hr = tf.cast(self.content_network(hr, training=False), tf.float32) * VGG_RESCALE
-        return _per_sample_mean(tf.square(phi_sr - tf.stop_gradient(phi_hr)))
+        return per_sample_mean(tf.square(phi_sr - tf.stop_gradient(phi_hr)))
 
     def _global_batch_mean(self, values):
         """Mean over the GLOBAL batch of per-sample values `(B,)` or `(B, K)`.
@@ -247,7 +237,7 @@ class SRGAN(AdversarialModel):
         # SRResNet: min_G 1/N sum_n l_MSE(G(I_LR_n), I_HR_n)   (Ledig et al. eq. 3, 4)
         with tf.GradientTape() as tape:
             sr = self.generator(lr, training=True)
-            per_sample = _pixel_loss(self.pixel_loss, sr, hr)
+            per_sample = pixel_loss(sr, hr, self.pixel_loss)
             loss = self.global_mean(per_sample)
         self.apply_gradients(tape, loss, self.generator, self.generator_optimizer)
         self.advance_rng()
@@ -270,8 +260,8 @@ class SRGAN(AdversarialModel):
         # samples: the means enter the losses as constants m, and each loss gets
         # (sum over all samples of dl/dm, all-reduced) / N * C(x): summed over
         # replicas this is exactly dL/dm * dm/dtheta.
-        real = _per_sample_mean(real_logits)
-        fake = _per_sample_mean(fake_logits)
+        real = per_sample_mean(real_logits)
+        fake = per_sample_mean(fake_logits)
         mean_real = tf.stop_gradient(self._global_batch_mean(real))
         mean_fake = tf.stop_gradient(self._global_batch_mean(fake))
         real_rel = real - mean_fake
@@ -313,32 +303,14 @@ class SRGAN(AdversarialModel):
         self.advance_rng()
         return self.track(
             d_loss=d_per_sample, g_loss=g_per_sample, content_loss=content,
-            adversarial_loss=adversarial, d_real=_per_sample_mean(real_logits),
-            d_fake=_per_sample_mean(fake_logits), psnr=self._psnr(sr, hr),
+            adversarial_loss=adversarial, d_real=per_sample_mean(real_logits),
+            d_fake=per_sample_mean(fake_logits), psnr=self._psnr(sr, hr),
         )
 
     # --------------------------------------------------------------- inference
     def call(self, inputs, training=False):
         """Super-resolve LR images `(N, h, w, 3)` in [-1, 1] with the generator."""
         return self.generator(inputs, training=training)
-
-    def export_generator(self):
-        """The generator to save and deploy (fully convolutional, any h and w)."""
-        return self.generator
-
-    def super_resolve(self, lr_images, batch_size=1):
-        """SR images for numpy LR images (float32 in [-1, 1], same-size batches).
-
-        Args:
-            lr_images: `(N, h, w, 3)` array.
-            batch_size: images per generator call.
-
-        Returns:
-            float32 numpy `(N, h*scale, w*scale, 3)` in [-1, 1].
-        """
-        out = [keras.ops.convert_to_numpy(self.generator(lr_images[i:i + batch_size], training=False))
-               for i in range(0, len(lr_images), batch_size)]
-        return np.concatenate(out).astype("float32")
 
     # ------------------------------------------------------------------ config
     def get_config(self):
@@ -348,19 +320,9 @@ class SRGAN(AdversarialModel):
                 "scale": self.scale,
                 "pixel_loss": self.pixel_loss,
                 "content_loss": self.content_loss,
-                "content_network": (keras.saving.serialize_keras_object(self.content_network)
-                                    if self.content_network is not None else None),
                 "adversarial_weight": self.adversarial_weight,
                 "relativistic": self.relativistic,
                 "phase": self.phase,
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes nested dicts
-        for key in ("generator", "discriminator", "content_network"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
