@@ -120,6 +120,26 @@ def test_mask_generators_ratios_and_determinism(kind, mask_folder):
         assert ratios.min() > 0.0 and ratios.max() < 0.75 and 0.03 < ratios.mean() < 0.45
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA"])
+def test_folder_masks_in_color_or_with_alpha(mode, tmp_path):
+    # white = hole, pure blue (or black for LA) = kept: a 32 x 16 block of 64 x 64 (ratio 1/8)
+    hole = np.zeros((64, 64), bool)
+    hole[8:40, 16:32] = True
+    if mode == "LA":
+        pixels = np.stack([np.where(hole, 255, 0), np.full((64, 64), 255)], -1)
+    else:
+        pixels = np.zeros((64, 64, len(mode)), np.int64)
+        pixels[..., :3] = np.where(hole[..., None], 255, [0, 0, 255])
+        pixels[..., 3:] = 255
+    Image.fromarray(pixels.astype(np.uint8), mode).save(tmp_path / "0.png")
+    mask = masks_lib._read_mask(str(tmp_path / "0.png"), SIZE).numpy()
+    assert mask.shape == (SIZE, SIZE, 1)
+    expected = np.zeros((SIZE, SIZE, 1), np.float32)
+    expected[4:20, 8:16] = 1.0
+    np.testing.assert_array_equal(mask, expected)
+    np.testing.assert_allclose(masks_lib.hole_ratio(_masks(f"folder:{tmp_path}", 0, n=4)), 1 / 8)
+
+
 def test_free_form_mask_is_a_pure_function_of_the_seed():
     seed = tf.constant([3, 4], tf.int64)
     first = masks_lib.free_form_mask(64, seed).numpy()

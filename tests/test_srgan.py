@@ -318,3 +318,19 @@ def test_train_py_both_phases_and_export(tmp_path):
     served = tf.saved_model.load(str(exported / "1")).signatures["serving_default"]
     result = list(served(image=tf.zeros((1, 6, 9, 3))).values())[0]
     assert result.shape == (1, 24, 36, 3)  # dynamic H and W
+
+
+def test_tfds_hr_feature_is_the_image_when_there_is_no_image_feature():
+    tfds = pytest.importorskip("tensorflow_datasets")
+    from keras_gan.data.sources import load_source
+
+    with tfds.testing.mock_data(num_examples=3):
+        raw = next(iter(tfds.load("div2k/bicubic_x4", split="train")))
+        source = load_source("tfds:div2k/bicubic_x4", labels=False)
+        image = source.decode(next(iter(source.dataset)))["image"]
+        np.testing.assert_array_equal(image, tf.image.convert_image_dtype(raw["hr"], tf.float32))
+        data = keras_gan.data.super_resolution_dataset("tfds:div2k/bicubic_x4", image_size=16,
+                                                       scale=4, batch_size=2, seed=0)
+        batch = next(iter(data.dataset))
+    assert batch["lr"].shape == (2, 4, 4, 3) and batch["hr"].shape == (2, 16, 16, 3)
+    assert data.num_examples == 3

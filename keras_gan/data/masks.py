@@ -29,6 +29,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from keras_gan.data.pipeline import _drop_alpha, _to_gray
 from keras_gan.data.sources import decode_image_file, list_image_files
 
 MASK_KINDS = ("rect", "free_form", "folder", "mixed")
@@ -192,8 +193,7 @@ def folder_mask(files, size, seed):
 
 def _read_mask(path, size):
     image = decode_image_file(path)
-    image = tf.reduce_mean(image[..., : tf.maximum(tf.shape(image)[-1] - 1, 1)], axis=-1,
-                           keepdims=True)  # gray; alpha (2 or 4 channels) dropped
+    image = _to_gray(_drop_alpha(image))  # gray, RGB or with alpha -> (H, W, 1) luminance
     image = tf.image.resize(image, [size, size], method="area")
     return tf.cast(image > 0.5, tf.float32)
 

@@ -124,12 +124,7 @@ def image_dataset(
 
     def prepare(element):
         out = source.decode(element)
-        image = _drop_alpha(out["image"])
-        if channels == 1:  # before resizing: resize one channel, not three
-            image = _to_gray(image)
-        image = _resize_shorter_side(image, image_size)
-        if channels == 3:  # after resizing, for the same reason
-            image = _to_rgb(image)
+        image = _convert_and_resize(out["image"], image_size, channels)
         if not random_crop:
             image = _center_crop(image, image_size)
         image = tf.clip_by_value(image * 2.0 - 1.0, -1.0, 1.0)
@@ -219,6 +214,25 @@ def _should_cache(cache, num_examples, image_size, channels, random_crop, image_
         aspect = max(image_hw) / min(image_hw) if image_hw else _ASSUMED_ASPECT
     estimate = num_examples * image_size * image_size * aspect * channels * 4
     return estimate <= CACHE_AUTO_MAX_BYTES
+
+
+def _convert_and_resize(image, size, channels, keep_aspect=True):
+    """Drop alpha, convert to `channels` and resize (antialiased bilinear).
+
+    With `keep_aspect` the shorter side becomes `size` (`_resize_shorter_side`);
+    without, the image is stretched to `size` x `size`. Gray conversion happens
+    before resizing and RGB tiling after, so only one channel is resized for gray.
+    """
+    image = _drop_alpha(image)
+    if channels == 1:
+        image = _to_gray(image)
+    if keep_aspect:
+        image = _resize_shorter_side(image, size)
+    else:
+        image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
+    if channels == 3:
+        image = _to_rgb(image)
+    return image
 
 
 def _drop_alpha(image):

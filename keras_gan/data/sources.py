@@ -134,16 +134,17 @@ def _load_tfds(spec: DatasetSpec, labels):
     split = spec.split or "train"
     ds, info = tfds.load(spec.name, split=split, with_info=True, shuffle_files=False)
     features = info.features
-    if "image" not in features:
+    key = "image" if "image" in features else "hr"  # "hr": SR datasets such as DIV2K
+    if key not in features:
         raise ValueError(
-            f"The TFDS dataset {spec.name!r} has no 'image' feature (features: "
-            f'{", ".join(features.keys())}). Received: dataset="{spec}"'
+            f"The TFDS dataset {spec.name!r} has neither an 'image' nor an 'hr' feature "
+            f'(features: {", ".join(features.keys())}). Received: dataset="{spec}"'
         )
     num_classes = getattr(features["label"], "num_classes", None) if "label" in features else None
     has_labels = bool(labels and num_classes)
 
     def decode(element):
-        out = {"image": tf.image.convert_image_dtype(element["image"], tf.float32)}
+        out = {"image": tf.image.convert_image_dtype(element[key], tf.float32)}
         if has_labels:
             out["label"] = tf.cast(element["label"], tf.int32)
         return out
@@ -154,7 +155,7 @@ def _load_tfds(spec: DatasetSpec, labels):
             num_examples = int(info.splits[split].num_examples)
         except (KeyError, ValueError, TypeError):
             num_examples = None
-    shape = features["image"].shape
+    shape = features[key].shape
     image_hw = tuple(shape[:2]) if shape and None not in shape[:2] else None
     return Source(
         dataset=ds,

@@ -12,15 +12,13 @@ float32 in [-1, 1]: random `image_size` HR crops (flipped / rotated), their LR b
 `imresize`, quantized to 8 bits like a saved LR image.
 """
 
-import dataclasses
 import functools
 
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.data.pipeline import _drop_alpha, _to_rgb
+from keras_gan.data.pipeline import ImageData, _drop_alpha, _to_rgb
 from keras_gan.data.sources import load_source
-from keras_gan.data.specs import parse_dataset_spec
 
 CACHE_AUTO_MAX_IMAGES = 1000
 """`cache="auto"` keeps decoded uint8 images in memory for datasets up to this size."""
@@ -142,55 +140,11 @@ def bicubic_downscale(images, scale):
     return tf.einsum("jw,...iwc->...ijc", cols, out)
 
 
-@dataclasses.dataclass(frozen=True)
-class SuperResolutionData:
-    """A batched SR dataset and its size.
-
-    Attributes:
-        dataset: `tf.data.Dataset` of `{"lr": (B, h, w, 3), "hr": (B, h*scale, w*scale, 3)}`
-            float32 in [-1, 1], static shapes.
-        num_examples: HR images in the source, or `None` if unknown.
-        num_classes: always `None` (kept for the recipe interface).
-        steps_per_epoch: `max(1, num_examples * crops_per_image // batch_size)`, or
-            `None` if the size is unknown.
-    """
-
-    dataset: tf.data.Dataset
-    num_examples: int | None
-    num_classes: int | None
-    steps_per_epoch: int | None
-
-
-def _source(dataset):
-    """The raw HR source: `tfds` datasets with an `hr` feature (DIV2K) use it."""
-    spec = parse_dataset_spec(dataset)
-    if spec.kind != "tfds":
-        return load_source(spec, labels=False)
-    import tensorflow_datasets as tfds
-
-    split = spec.split or "train"
-    builder = tfds.builder(spec.name)
-    features = builder.info.features
-    key = "hr" if "hr" in features else "image"
-    if key not in features:
-        raise ValueError(
-            f"The TFDS dataset {spec.name!r} has neither an 'hr' nor an 'image' feature "
-            f'(features: {", ".join(features.keys())}). Received: dataset="{spec}"'
-        )
-    ds = tfds.load(spec.name, split=split, shuffle_files=False)
-    num = int(ds.cardinality())
-    return _TfdsSource(
-        dataset=ds.map(lambda e: {"image": e[key]}),
-        decode=lambda e: {"image": tf.image.convert_image_dtype(e["image"], tf.float32)},
-        num_examples=num if num >= 0 else None,
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class _TfdsSource:
-    dataset: tf.data.Dataset
-    decode: object
-    num_examples: int | None
+SuperResolutionData = ImageData
+"""`super_resolution_dataset`'s result: an `ImageData` whose `dataset` yields
+`{"lr": (B, h, w, 3), "hr": (B, h*scale, w*scale, 3)}` float32 in [-1, 1] (static
+shapes), `num_classes` always `None` and `steps_per_epoch`
+`max(1, num_examples * crops_per_image // batch_size)` (`None` if the size is unknown)."""
 
 
 def super_resolution_dataset(
@@ -215,8 +169,8 @@ def super_resolution_dataset(
     batch -> prefetch.
 
     Args:
-        dataset: `folder:<path>`, `builtin:photos`, `tfds:<name>[:split]` (an `hr`
-            feature is used when present, e.g. `tfds:div2k/bicubic_x4`), or a
+        dataset: `folder:<path>`, `builtin:photos`, `tfds:<name>[:split]` (its `hr`
+            feature when it has no `image` one, e.g. `tfds:div2k/bicubic_x4`), or a
             `DatasetSpec`.
         image_size: HR crop side; a multiple of `scale`.
         scale: 2 or 4 (any integer >= 2 works).
@@ -256,7 +210,7 @@ def super_resolution_dataset(
         )
     if cache not in ("auto", True, False):
         raise ValueError(f'`cache` must be "auto", True or False. Received: cache={cache!r}')
-    source = _source(dataset)
+    source = load_source(dataset, labels=False)
     ds = source.dataset
     num_examples = source.num_examples
     if limit is not None:
@@ -332,7 +286,7 @@ def load_benchmark(dataset, scale):
     pairs = load_benchmark("folder:/data/sr/Set5", 4)
     ```
     """
-    source = _source(dataset)
+    source = load_source(dataset, labels=False)
     pairs = []
     for element in source.dataset:
         image = _to_rgb(_drop_alpha(source.decode(element)["image"])).numpy()

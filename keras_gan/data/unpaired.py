@@ -22,8 +22,8 @@ import functools
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.data.pipeline import _drop_alpha, _to_gray, _to_rgb
-from keras_gan.data.sources import Source, load_source
+from keras_gan.data.pipeline import SHUFFLE_BUFFER_MAX, _convert_and_resize, _should_cache
+from keras_gan.data.sources import Source, _builtin_arrays, load_source
 from keras_gan.data.specs import DatasetSpec, parse_dataset_spec
 
 DOMAINS = ("a", "b")
@@ -45,13 +45,11 @@ class UnpairedData:
         num_examples: `{"a": n_a, "b": n_b}` (`None` where unknown).
         steps_per_epoch: `max(n_a, n_b) // batch_size` (an epoch sees the larger
             domain once, as in the reference), or `None` if unknown.
-        num_classes: always `None` (for `train.py`).
     """
 
     dataset: tf.data.Dataset
     num_examples: dict
     steps_per_epoch: int | None
-    num_classes: None = None
 
 
 def default_load_size(image_size):
@@ -62,13 +60,9 @@ def default_load_size(image_size):
 @functools.cache
 def _photo_crops(split):
     """Builtin pair: `{"a": uint8 (N, 160, 160, 3), "b": ...}` crops of the two photos."""
-    from sklearn.datasets import load_sample_images
-
-    photos = load_sample_images()
-    by_name = {name.rsplit("/", 1)[-1]: image for name, image in zip(photos.filenames, photos.images)}
+    photos, _ = _builtin_arrays("photos")  # scikit-learn's sorted files: china.jpg, flower.jpg
     out = {}
-    for domain, name in (("a", "china.jpg"), ("b", "flower.jpg")):
-        photo = np.asarray(by_name[name], np.uint8)
+    for domain, photo in zip(DOMAINS, photos):
         height = photo.shape[0]
         if split == "train":
             region, stride = photo[:, :_PHOTO_TRAIN_COLUMNS], 40
@@ -129,10 +123,8 @@ def _prepare(source, size, channels):
     """Decode, convert channels, resize to size x size (aspect not kept) and scale to [-1, 1]."""
 
     def prepare(element):
-        image = _drop_alpha(source.decode(element)["image"])
-        image = _to_gray(image) if channels == 1 else image
-        image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
-        image = _to_rgb(image) if channels == 3 else image
+        image = _convert_and_resize(source.decode(element)["image"], size, channels,
+                                    keep_aspect=False)
         image = tf.clip_by_value(image * 2.0 - 1.0, -1.0, 1.0)
         return tf.ensure_shape(image, [size, size, channels])
 
@@ -144,10 +136,10 @@ def _domain_dataset(source, image_size, load_size, channels, flip, seed, cache):
     ds = source.dataset.map(_prepare(source, load_size, channels),
                             num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
     n = source.num_examples
-    if cache is True or (cache == "auto" and n is not None
-                         and n * load_size * load_size * channels * 4 <= 2 * 1024**3):
+    if _should_cache(cache, n, load_size, channels, False, None):  # square load_size images
         ds = ds.cache()
-    ds = ds.shuffle(min(n, 10_000) if n else 10_000, seed=seed, reshuffle_each_iteration=True)
+    buffer = min(n, SHUFFLE_BUFFER_MAX) if n else SHUFFLE_BUFFER_MAX
+    ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     ds = ds.repeat()
     seeds = tf.data.Dataset.random(seed=seed).batch(2, drop_remainder=True)
 
