@@ -42,6 +42,8 @@ from absl import app, flags
 
 import keras_gan  # registers the custom objects for loading
 from keras_gan import evaluation
+from keras_gan.callbacks.sample_grid import grid_scale
+from keras_gan.metrics import image_quality, inpainting_quality, sr_benchmark
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", "gan", "Model family of the generator: picks the evaluation.")
@@ -60,7 +62,8 @@ flags.DEFINE_string("json", None, "Write the figures to this JSON file.")
 flags.DEFINE_string("eval_masks", "free_form",
                     "Evaluation mask set (inpainting): free_form, rect or folder:<path> (white = hole).")
 flags.DEFINE_integer("masks_per_bucket", 0, "Masks per hole-ratio bucket (inpainting); 0 = one per image.")
-flags.DEFINE_integer("eval_image_size", 64, "Image size of the evaluation (inpainting; divisible by 8).")
+flags.DEFINE_integer("eval_image_size", 64,
+                     "Image size of the evaluation (inpainting: divisible by 8; cyclegan).")
 flags.DEFINE_string("dataset", None,
                     "Comma list of HR image sets (srgan), e.g. folder:data/sr/Set5,folder:data/sr/Set14.")
 flags.DEFINE_integer("scale", 4, "Upscaling factor of the generator (srgan).")
@@ -69,7 +72,21 @@ flags.DEFINE_integer("sr_grid_crop", 128, "HR crop side in --sample_grid (srgan)
 flags.DEFINE_string("target_data", None,
                     "True translations of --real_data, same order (cyclegan), e.g. folder:DIR.")
 flags.DEFINE_string("sample_grid", None,
-                    "Write a PNG grid (masked input, model, Telea, Navier-Stokes, original) (inpainting).")
+                    "Write a PNG grid of examples (inpainting, srgan, cyclegan; see the module doc).")
+
+
+def _real_images(size, channels, flag="real_data", limit=None):
+    """Load `--real_data` (or another spec flag) at `size` px, at most `--num_real` images."""
+    spec = getattr(FLAGS, flag)
+    if not spec:
+        raise app.UsageError(f"--model={FLAGS.model} needs --{flag}.")
+    return keras_gan.data.load_images(spec, size, channels, limit=limit or FLAGS.num_real)
+
+
+def _write_grid(images, columns, description, scale=1):
+    """Save `images` to `--sample_grid` and say what its rows or columns hold."""
+    keras_gan.callbacks.save_grid(images, FLAGS.sample_grid, columns=columns, scale=scale)
+    print(f"Wrote {FLAGS.sample_grid} ({description})")
 
 
 def _evaluate_gan(generator):
@@ -79,9 +96,7 @@ def _evaluate_gan(generator):
     real_images = None
     if FLAGS.real_data:
         _, height, _, channels = generator.outputs[0].shape
-        real_images = keras_gan.data.load_images(
-            FLAGS.real_data, image_size=height, channels=channels, limit=FLAGS.num_real
-        )
+        real_images = _real_images(height, channels)
     results = evaluation.evaluate_generator(
         generator,
         classifier,
@@ -90,108 +105,89 @@ def _evaluate_gan(generator):
         seed=FLAGS.seed,
         batch_size=FLAGS.batch_size,
     )
-    results = {
-        "model": FLAGS.model,
-        "generator": FLAGS.generator,
-        "classifier": FLAGS.classifier,
-        "real_data": FLAGS.real_data,
-        "seed": FLAGS.seed,
-        **results,
-    }
-    print(f"Model: {FLAGS.model} ({FLAGS.generator})")
+    results = {"classifier": FLAGS.classifier, "real_data": FLAGS.real_data, "seed": FLAGS.seed,
+               **results}
     print(evaluation.format_report(results))
     return results
 
 
 def _evaluate_inpainting(generator):
-    from keras_gan.metrics import inpainting_quality as iq
-
-    if not FLAGS.real_data:
-        raise app.UsageError("--model=inpainting needs --real_data (images to complete).")
     size = FLAGS.eval_image_size
-    channels = generator.inputs[0].shape[-1]
-    images = keras_gan.data.load_images(FLAGS.real_data, image_size=size, channels=channels,
-                                        limit=FLAGS.num_real)
+    images = _real_images(size, generator.inputs[0].shape[-1])
     mask_sets = keras_gan.data.evaluation_masks(
         size, per_bucket=FLAGS.masks_per_bucket or len(images), source=FLAGS.eval_masks,
         seed=FLAGS.seed)
     methods = {
         "model": lambda x, m: generator.predict([x, m], batch_size=FLAGS.batch_size, verbose=0),
-        "opencv_telea": lambda x, m: iq.opencv_inpaint(x, m, "telea"),
-        "opencv_navier_stokes": lambda x, m: iq.opencv_inpaint(x, m, "navier_stokes"),
+        "opencv_telea": lambda x, m: inpainting_quality.opencv_inpaint(x, m, "telea"),
+        "opencv_navier_stokes": lambda x, m: inpainting_quality.opencv_inpaint(x, m, "navier_stokes"),
     }
-    buckets = iq.evaluate_inpainting(methods, images, mask_sets)
-    print(f"Model: {FLAGS.model} ({FLAGS.generator}), {len(images)} images of {FLAGS.real_data} "
-          f"at {size} px, masks: {FLAGS.eval_masks}")
-    print(iq.format_inpainting_table(buckets))
+    buckets = inpainting_quality.evaluate_inpainting(methods, images, mask_sets)
+    print(f"{len(images)} images of {FLAGS.real_data} at {size} px, masks: {FLAGS.eval_masks}")
+    print(inpainting_quality.format_inpainting_table(buckets))
     if FLAGS.sample_grid:
         (low, high), masks = list(mask_sets.items())[min(2, len(mask_sets) - 1)]
         n = min(8, len(images))
         x = keras_gan.data.from_uint8(keras_gan.data.to_uint8(images[:n])).numpy()
         m = masks[np.arange(n) % len(masks)]
         rows = [x * (1 - m) + m] + [fn(x, m) for fn in methods.values()] + [x]
-        keras_gan.callbacks.save_grid(np.concatenate(rows), FLAGS.sample_grid, columns=n, scale=2)
-        print(f"Wrote {FLAGS.sample_grid} (rows: masked input ({low:.0%}-{high:.0%} holes), "
-              f"{', '.join(methods)}, original)")
-    return {"model": FLAGS.model, "generator": FLAGS.generator, "real_data": FLAGS.real_data,
-            "num_images": len(images), "image_size": size, "eval_masks": FLAGS.eval_masks,
-            "seed": FLAGS.seed, "buckets": buckets}
+        _write_grid(np.concatenate(rows), n, f"rows: masked input ({low:.0%}-{high:.0%} holes), "
+                    f"{', '.join(methods)}, original", scale=2)
+    return {"real_data": FLAGS.real_data, "num_images": len(images), "image_size": size,
+            "eval_masks": FLAGS.eval_masks, "seed": FLAGS.seed, "buckets": buckets}
 
 
 def _evaluate_srgan(generator):
-    from keras_gan.metrics import sr_benchmark
-
     if not FLAGS.dataset:
         raise app.UsageError("--model=srgan needs --dataset (comma list of HR image set specs).")
     specs = [d.strip() for d in FLAGS.dataset.split(",") if d.strip()]
     results = [sr_benchmark.evaluate_super_resolution(generator, spec, FLAGS.scale) for spec in specs]
     names = [os.path.basename(spec.split(":", 1)[-1].rstrip("/")) or spec for spec in specs]
-    print(f"Model: {FLAGS.model} ({FLAGS.generator}), x{FLAGS.scale}, "
-          f"PSNR (dB) / SSIM on Y, {FLAGS.scale} px border shaved")
+    print(f"x{FLAGS.scale}, PSNR (dB) / SSIM on Y, {FLAGS.scale} px border shaved")
     print(sr_benchmark.format_super_resolution_table(results, names))
     if FLAGS.sample_grid:
         indices = [int(i) for i in FLAGS.sr_grid_images.split(",") if i.strip()]
         tiles = sr_benchmark.comparison_crops(generator, specs[-1], FLAGS.scale, indices,
                                               FLAGS.sr_grid_crop)
-        keras_gan.callbacks.save_grid(tiles, FLAGS.sample_grid, columns=4)
-        print(f"Wrote {FLAGS.sample_grid} (columns: LR nearest, bicubic, model, HR; {names[-1]} "
-              f"images {indices})")
-    return {"model": FLAGS.model, "generator": FLAGS.generator, "scale": FLAGS.scale,
-            "sets": dict(zip(names, results))}
+        _write_grid(tiles, 4, f"columns: LR nearest, bicubic, model, HR; {names[-1]} images {indices}")
+    return {"scale": FLAGS.scale, "sets": dict(zip(names, results))}
 
 
 def _evaluate_cyclegan(generator):
-    from keras_gan.metrics.image_quality import psnr, ssim
-
-    if not FLAGS.real_data:
-        raise app.UsageError("--model=cyclegan needs --real_data (images of the input domain).")
     size, channels = FLAGS.eval_image_size, generator.inputs[0].shape[-1]
-    images = keras_gan.data.load_images(FLAGS.real_data, size, channels, limit=FLAGS.num_real)
+    images = _real_images(size, channels)
     translated = generator.predict(images, batch_size=min(FLAGS.batch_size, 16), verbose=0)
-    results = {"model": FLAGS.model, "generator": FLAGS.generator, "real_data": FLAGS.real_data,
-               "target_data": FLAGS.target_data, "num_images": len(images), "image_size": size}
+    results = {"real_data": FLAGS.real_data, "target_data": FLAGS.target_data,
+               "num_images": len(images), "image_size": size}
     rows = [images, translated]
     if FLAGS.target_data:
-        target = keras_gan.data.load_images(FLAGS.target_data, size, channels, limit=len(images))
+        target = _real_images(size, channels, "target_data", limit=len(images))
         if len(target) != len(images):
             raise app.UsageError(f"--target_data has {len(target)} images, --real_data {len(images)}.")
+        # Under their own key: a top-level "model" would clash with the --model metadata.
+        scores = results["vs_target"] = {}
         for name, x in (("model", translated), ("unchanged", images)):
-            results[name] = {"psnr": float(np.mean(psnr(x, target))),
-                             "ssim": float(np.mean(ssim(x, target)))}
+            scores[name] = {"psnr": float(np.mean(image_quality.psnr(x, target))),
+                            "ssim": float(np.mean(image_quality.ssim(x, target)))}
         rows.append(target)
-        print(f"Model: {FLAGS.model} ({FLAGS.generator}), {len(images)} images at {size} px")
+        print(f"{len(images)} images at {size} px")
         print(f"{'':10s} {'PSNR (dB)':>10s} {'SSIM':>7s}")
-        for name in ("model", "unchanged"):
-            print(f"{name:10s} {results[name]['psnr']:10.2f} {results[name]['ssim']:7.4f}")
+        for name, score in scores.items():
+            print(f"{name:10s} {score['psnr']:10.2f} {score['ssim']:7.4f}")
     if FLAGS.sample_grid:
         n = min(8, len(images))
-        keras_gan.callbacks.save_grid(np.concatenate([r[:n] for r in rows]), FLAGS.sample_grid,
-                                      columns=n, scale=max(1, 128 // size))
-        print(f"Wrote {FLAGS.sample_grid} (rows: input, translation{', target' if len(rows) > 2 else ''})")
+        _write_grid(np.concatenate([r[:n] for r in rows]), n,
+                    f"rows: input, translation{', target' if len(rows) > 2 else ''}",
+                    scale=grid_scale(size))
     return results
 
 
-EVALUATORS = {"cyclegan": _evaluate_cyclegan, "gan": _evaluate_gan, "inpainting": _evaluate_inpainting, "srgan": _evaluate_srgan}
+EVALUATORS = {
+    "cyclegan": _evaluate_cyclegan,
+    "gan": _evaluate_gan,
+    "inpainting": _evaluate_inpainting,
+    "srgan": _evaluate_srgan,
+}
 
 
 def main(argv):
@@ -200,7 +196,9 @@ def main(argv):
         raise app.UsageError(f"Unknown --model. Expected one of {sorted(EVALUATORS)}. Received: {FLAGS.model!r}")
     keras.utils.set_random_seed(FLAGS.seed)
     generator = keras.saving.load_model(FLAGS.generator, compile=False)
-    results = EVALUATORS[FLAGS.model](generator)
+    print(f"Model: {FLAGS.model} ({FLAGS.generator})")
+    results = {"model": FLAGS.model, "generator": FLAGS.generator,
+               **EVALUATORS[FLAGS.model](generator)}
     if FLAGS.json:
         os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
         with open(FLAGS.json, "w") as f:

@@ -15,7 +15,11 @@ import struct
 import keras
 import numpy as np
 
-from keras_gan.metrics.classification import class_coverage, inception_score, to_probabilities
+from keras_gan.metrics.classification import (
+    class_coverage,
+    classifier_probabilities,
+    inception_score,
+)
 from keras_gan.metrics.distances import frechet_distance, kernel_inception_distance
 from keras_gan.metrics.features import compute_features
 
@@ -212,8 +216,7 @@ def evaluate_generator(
     images, labels = sample_generator(
         generator, num_samples, num_classes=num_classes, seed=seed, batch_size=batch_size
     )
-    outputs = compute_features(classifier, images, batch_size=batch_size)
-    probabilities = to_probabilities(outputs)
+    probabilities = classifier_probabilities(classifier, images, batch_size=batch_size)
     splits = 10 if num_samples >= 100 else 1
     score, score_std = inception_score(probabilities, splits=splits)
     coverage = class_coverage(probabilities, num_classes)

@@ -1,11 +1,9 @@
 """Sample grids for inpainting: masked input, output, original."""
 
-import os
-
 import keras
 import numpy as np
 
-from keras_gan.callbacks.sample_grid import save_grid
+from keras_gan.callbacks.sample_grid import EpochGridCallback
 
 
 def inpainting_grid_images(images, masks, completed):
@@ -27,7 +25,7 @@ def inpainting_grid_images(images, masks, completed):
     return np.concatenate([masked, np.asarray(completed, np.float32), images], axis=0)
 
 
-class InpaintingGridCallback(keras.callbacks.Callback):
+class InpaintingGridCallback(EpochGridCallback):
     """Write `epoch_NNN.png` after each epoch: masked inputs, outputs, originals.
 
     Three rows of `N` columns with the same images and masks every epoch, so
@@ -48,16 +46,11 @@ class InpaintingGridCallback(keras.callbacks.Callback):
     """
 
     def __init__(self, output_dir, images, masks, scale=1):
-        super().__init__()
-        self.output_dir = output_dir
+        super().__init__(output_dir, scale)
         self.images = np.asarray(images, np.float32)
         self.masks = np.asarray(masks, np.float32)
-        self.scale = scale
-        self.last_path = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def grid(self):
         completed = keras.ops.convert_to_numpy(
             self.model.generator([self.images, self.masks], training=False))
-        grid = inpainting_grid_images(self.images, self.masks, completed)
-        self.last_path = save_grid(grid, os.path.join(self.output_dir, f"epoch_{epoch + 1:03d}.png"),
-                                   columns=len(self.images), scale=self.scale)
+        return inpainting_grid_images(self.images, self.masks, completed), len(self.images)

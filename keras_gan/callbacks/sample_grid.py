@@ -32,6 +32,11 @@ def make_grid(images, columns=None, padding=2):
     return grid
 
 
+def grid_scale(image_size):
+    """Nearest-neighbour upscaling that makes small tiles readable: 128 // size, at least 1."""
+    return max(1, 128 // image_size)
+
+
 def save_grid(images, path, columns=None, scale=1):
     """Write `make_grid(images)` as a PNG, optionally upscaled (nearest)."""
     grid = make_grid(images, columns)
@@ -42,7 +47,35 @@ def save_grid(images, path, columns=None, scale=1):
     return path
 
 
-class SampleGridCallback(keras.callbacks.Callback):
+class EpochGridCallback(keras.callbacks.Callback):
+    """Base of the grid callbacks: write `output_dir/epoch_NNN.png` after each epoch.
+
+    Subclasses implement `grid()`, which returns `(images, columns)` for
+    `save_grid`; the path of the last grid written is kept in `last_path`.
+
+    Args:
+        output_dir: folder that receives `epoch_NNN.png`.
+        scale: nearest-neighbour upscaling of the saved grid.
+    """
+
+    def __init__(self, output_dir, scale=1):
+        super().__init__()
+        self.output_dir = output_dir
+        self.scale = scale
+        self.last_path = None
+
+    def grid(self):
+        """Return `(images (N, H, W, C) in [-1, 1], columns)` of the grid to save."""
+        raise NotImplementedError
+
+    def on_epoch_end(self, epoch, logs=None):
+        images, columns = self.grid()
+        self.last_path = save_grid(
+            images, os.path.join(self.output_dir, f"epoch_{epoch + 1:03d}.png"), columns, self.scale
+        )
+
+
+class SampleGridCallback(EpochGridCallback):
     """Write `samples/epoch_NNN.png` from fixed latents after each epoch.
 
     The same latents (and, for conditional models, labels cycling through the
@@ -61,14 +94,11 @@ class SampleGridCallback(keras.callbacks.Callback):
     """
 
     def __init__(self, output_dir, num_samples=64, seed=0, scale=1):
-        super().__init__()
-        self.output_dir = output_dir
+        super().__init__(output_dir, scale)
         self.num_samples = num_samples
         self.seed = seed
-        self.scale = scale
-        self.last_path = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def grid(self):
         model = self.model
         z = np.random.default_rng(self.seed).standard_normal((self.num_samples, model.latent_dim))
         labels = None
@@ -76,7 +106,4 @@ class SampleGridCallback(keras.callbacks.Callback):
         if model.num_classes is not None:
             columns = model.num_classes
             labels = np.arange(self.num_samples) % model.num_classes
-        images = model.sample(self.num_samples, labels=labels, z=z)
-        self.last_path = save_grid(
-            images, os.path.join(self.output_dir, f"epoch_{epoch + 1:03d}.png"), columns, self.scale
-        )
+        return model.sample(self.num_samples, labels=labels, z=z), columns

@@ -1,11 +1,15 @@
 """Save a grid of CycleGAN translations of fixed images after every epoch."""
 
-import os
-
 import keras
 import numpy as np
 
-from keras_gan.callbacks.sample_grid import save_grid
+from keras_gan.callbacks.sample_grid import EpochGridCallback
+
+
+def _check_pairs(images_a, images_b):
+    if len(images_a) != len(images_b):
+        raise ValueError("Give as many A images as B images. Received: "
+                         f"{len(images_a)} A and {len(images_b)} B images")
 
 
 def translation_rows(model, images_a, images_b):
@@ -20,12 +24,10 @@ def translation_rows(model, images_a, images_b):
     Returns:
         float32 array `(6 N, H, W, C)`, row-major: 6 images per row.
     """
-    if len(images_a) != len(images_b):
-        raise ValueError("Give as many A images as B images. Received: "
-                         f"{len(images_a)} A and {len(images_b)} B images")
+    _check_pairs(images_a, images_b)
 
     def run(network, x):
-        return keras.ops.convert_to_numpy(network(x, training=False)).astype("float32")
+        return keras.ops.convert_to_numpy(network(x, training=False))
 
     fake_b = run(model.generator, images_a)
     rec_a = run(model.generator_ba, fake_b)
@@ -36,7 +38,7 @@ def translation_rows(model, images_a, images_b):
         (-1, *np.shape(images_a)[1:]))
 
 
-class TranslationGridCallback(keras.callbacks.Callback):
+class TranslationGridCallback(EpochGridCallback):
     """Write `epoch_NNN.png`: rows of A, G(A), F(G(A)) | B, F(B), G(F(B)).
 
     The same held-out images are translated every epoch, so the grids show
@@ -46,7 +48,7 @@ class TranslationGridCallback(keras.callbacks.Callback):
     Args:
         output_dir: folder that receives `epoch_NNN.png`.
         images_a: `(N, H, W, C)` domain A images in [-1, 1] (e.g. from testA).
-        images_b: `(N, H, W, C)` domain B images in [-1, 1].
+        images_b: `(N, H, W, C)` domain B images in [-1, 1] (same N).
         scale: nearest-neighbour upscaling of the saved grid.
 
     Example:
@@ -58,17 +60,10 @@ class TranslationGridCallback(keras.callbacks.Callback):
     """
 
     def __init__(self, output_dir, images_a, images_b, scale=1):
-        super().__init__()
-        n = min(len(images_a), len(images_b))
-        self.output_dir = output_dir
-        self.images_a = np.asarray(images_a[:n], "float32")
-        self.images_b = np.asarray(images_b[:n], "float32")
-        self.scale = scale
-        self.last_path = None
+        super().__init__(output_dir, scale)
+        _check_pairs(images_a, images_b)  # fail now, not after the first epoch
+        self.images_a = np.asarray(images_a, "float32")
+        self.images_b = np.asarray(images_b, "float32")
 
-    def on_epoch_end(self, epoch, logs=None):
-        rows = translation_rows(self.model, self.images_a, self.images_b)
-        self.last_path = save_grid(
-            rows, os.path.join(self.output_dir, f"epoch_{epoch + 1:03d}.png"), columns=6,
-            scale=self.scale,
-        )
+    def grid(self):
+        return translation_rows(self.model, self.images_a, self.images_b), 6

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_gan.metrics.features import compute_features
+
 _EPS = 1e-12
 
 
@@ -148,6 +150,4 @@ def classifier_probabilities(classifier, images, batch_size=64):
     score, _ = inception_score(probabilities)
     ```
     """
-    from keras_gan.metrics.features import compute_features
-
     return to_probabilities(compute_features(classifier, images, batch_size=batch_size))

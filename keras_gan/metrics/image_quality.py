@@ -29,6 +29,8 @@ SSIM is Wang et al. 2004: Gaussian window 11x11, sigma 1.5, K1 = 0.01, K2 = 0.03
 import keras
 import tensorflow as tf
 
+from keras_gan.data import to_uint8
+
 _Y_WEIGHTS = (65.481, 128.553, 24.966)  # ITU-R BT.601 x 219 (studio swing), RGB in [0, 1]
 
 
@@ -175,8 +177,8 @@ class _ImageQualityMetric(keras.metrics.Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         # Quantize like a saved image: the SR protocol measures 8-bit outputs.
         if self.max_val == 2.0 and not tf.as_dtype(y_pred.dtype).is_integer:
-            y_true = tf.round((tf.clip_by_value(tf.cast(y_true, tf.float32), -1.0, 1.0) + 1.0) * 127.5)
-            y_pred = tf.round((tf.clip_by_value(tf.cast(y_pred, tf.float32), -1.0, 1.0) + 1.0) * 127.5)
+            y_true = tf.cast(to_uint8(y_true), tf.float32)
+            y_pred = tf.cast(to_uint8(y_pred), tf.float32)
             values = type(self).fn(y_true, y_pred, 255.0, self.crop_border, self.y_channel)
         else:
             values = type(self).fn(y_true, y_pred, self.max_val, self.crop_border, self.y_channel)

@@ -25,6 +25,13 @@ def _unit(images):
     return (np.asarray(images, np.float64) + 1.0) / 2.0
 
 
+def _hole_mean(errors, masks):
+    """Per-image mean of `errors` `(N, H, W, C)` over the hole pixels (all channels)."""
+    masks = np.asarray(masks, np.float64)
+    total = (errors * masks).reshape(len(errors), -1).sum(1)
+    return total / np.maximum(masks.reshape(len(masks), -1).sum(1) * np.shape(errors)[-1], 1)
+
+
 def hole_l1(completed, target, masks):
     """Mean absolute error over hole pixels (all channels), per image, on [0, 1].
 
@@ -36,10 +43,7 @@ def hole_l1(completed, target, masks):
     Returns:
         float64 `(N,)`.
     """
-    masks = np.asarray(masks, np.float64)
-    err = np.abs(_unit(completed) - _unit(target)) * masks
-    channels = np.shape(completed)[-1]
-    return err.reshape(len(err), -1).sum(1) / np.maximum(masks.reshape(len(masks), -1).sum(1) * channels, 1)
+    return _hole_mean(np.abs(_unit(completed) - _unit(target)), masks)
 
 
 def hole_psnr(completed, target, masks):
@@ -53,10 +57,7 @@ def hole_psnr(completed, target, masks):
     Returns:
         float64 `(N,)`; `inf` for a perfect fill.
     """
-    masks = np.asarray(masks, np.float64)
-    err = np.square(_unit(completed) - _unit(target)) * masks
-    channels = np.shape(completed)[-1]
-    mse = err.reshape(len(err), -1).sum(1) / np.maximum(masks.reshape(len(masks), -1).sum(1) * channels, 1)
+    mse = _hole_mean(np.square(_unit(completed) - _unit(target)), masks)
     with np.errstate(divide="ignore"):
         return 10.0 * np.log10(1.0 / mse)
 
