@@ -15,8 +15,9 @@ from absl import app, flags, logging
 flags.DEFINE_string("generator", "runs/gan/generator.keras", "Path of the generator .keras file.")
 flags.DEFINE_string("name", "", "Model name; default: the generator's folder name (runs/gan -> gan).")
 flags.DEFINE_string("formats", "saved_model,tflite,onnx", "Comma list: saved_model,tflite,onnx.")
-flags.DEFINE_string("quantize", "float32,float16,dynamic,int8",
-                    "TFLite variants: float32,float16,dynamic,int8.")
+flags.DEFINE_string("quantize", "auto",
+                    "TFLite variants: float32,float16,dynamic,int8; auto = all, except int8 for "
+                    "generators with group/layer (instance) normalization.")
 flags.DEFINE_string("representative_data", "",
                     "Dataset spec of images for image-to-image generators (int8 calibration).")
 flags.DEFINE_integer("image_size", 0, "Image size for generators with dynamic H/W; 0 = from the model.")

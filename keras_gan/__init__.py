@@ -18,17 +18,14 @@ __version__ = "0.1.0"
 from keras_gan import callbacks, data, distribution, layers, losses, metrics, networks, schedules
 from keras_gan.models import (
     GAN,
-    MODELS,
     SRGAN,
     AdversarialModel,
     CycleGAN,
     InpaintingGAN,
-    get_model_class,
 )
 
 __all__ = [
     "GAN",
-    "MODELS",
     "SRGAN",
     "AdversarialModel",
     "CycleGAN",
@@ -36,7 +33,6 @@ __all__ = [
     "callbacks",
     "data",
     "distribution",
-    "get_model_class",
     "layers",
     "losses",
     "metrics",

@@ -23,7 +23,7 @@ class TrainConfig:
 
     Attributes mirror `train.py`'s flags; see `python train.py --helpfull`.
     Fields left at `None` take the model family's default (its recipe's
-    `defaults`, e.g. 28 px MNIST for `gan`, 128 px for `cyclegan`).
+    `defaults`, e.g. 28 px MNIST for `gan`, 96 px HR crops for `srgan`).
     """
 
     model: str = "gan"
@@ -88,21 +88,6 @@ def _export_formats(value):
     from keras_gan.export import FORMATS, parse_list
 
     return parse_list(value, FORMATS, "export")
-
-
-def build_model(config, data):
-    """Build and compile the model a resolved config describes.
-
-    Call it inside the strategy scope.
-
-    Args:
-        config: a `TrainConfig` (resolved by its recipe).
-        data: the training data (`recipe.make_data(config)`).
-
-    Returns:
-        A compiled model.
-    """
-    return get_recipe(config.model).build_model(config, data)
 
 
 class _History(keras.callbacks.Callback):
@@ -197,7 +182,6 @@ def run(config):
                              formats=export_formats,
                              representative_data=artifact.representative_data,
                              image_size=artifact.image_size or config.image_size,
-                             **({"quantize": artifact.quantize} if artifact.quantize else {}),
                              verbose=bool(config.verbose))
     return model, history
 

@@ -279,3 +279,15 @@ def test_cli(tmp_path):
     proc = subprocess.run(cmd + ["--version=1"], capture_output=True, text=True, timeout=300,
                           cwd=str(tmp_path))
     assert proc.returncode == 1 and "version=1" in proc.stderr
+
+
+def test_auto_quantizations_leave_int8_out_only_for_group_or_layer_norm():
+    from keras_gan.export.exporter import QUANTIZATIONS, auto_quantizations
+
+    inputs = keras.Input((8, 8, 3), name="image")
+    conv = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    plain = keras.Model(inputs, keras.layers.Conv2D(3, 1, name="image_out")(conv))
+    normed = keras.Model(inputs, keras.layers.Conv2D(3, 1)(keras.layers.GroupNormalization(groups=-1)(conv)))
+    assert auto_quantizations(lint_generator(plain)) == list(QUANTIZATIONS)
+    assert "int8" in QUANTIZATIONS
+    assert auto_quantizations(lint_generator(normed)) == [q for q in QUANTIZATIONS if q != "int8"]

@@ -31,6 +31,29 @@ VERIFICATION_DATA = "export_verification.npz"
 REPORT = "export_report.json"
 
 
+# Layers that stay mean/variance/rsqrt ops in TFLite: int8 loses too much on them.
+INT8_POOR_LAYERS = ("GroupNormalization", "LayerNormalization")
+
+
+def auto_quantizations(findings):
+    """The TFLite variants `quantize="auto"` exports, given `lint_generator` findings.
+
+    Args:
+        findings: list of `LintFinding`.
+
+    Returns:
+        All of `QUANTIZATIONS`, without `"int8"` when a layer in `INT8_POOR_LAYERS`
+        was found.
+
+    Example:
+    ```python
+    auto_quantizations(lint_generator(generator))  # ["float32", "float16", "dynamic", "int8"]
+    ```
+    """
+    poor_int8 = any(f.layer_type in INT8_POOR_LAYERS for f in findings)
+    return [q for q in QUANTIZATIONS if not (q == "int8" and poor_int8)]
+
+
 def parse_list(value, allowed, arg_name):
     """Parse a comma list (or a list) of names and check each against `allowed`.
 
@@ -117,7 +140,7 @@ def export_generator(
     name,
     output_dir="saved_models",
     formats=("saved_model", "tflite", "onnx"),
-    quantize=QUANTIZATIONS,
+    quantize="auto",
     representative_data=None,
     image_size=None,
     version=None,
@@ -146,7 +169,9 @@ def export_generator(
         name: the model name (folder and TF Serving model name).
         output_dir: parent of the model folder.
         formats: comma list or list of `"saved_model"`, `"tflite"`, `"onnx"`.
-        quantize: TFLite variants: `"float32"`, `"float16"`, `"dynamic"`, `"int8"`.
+        quantize: TFLite variants: `"float32"`, `"float16"`, `"dynamic"`, `"int8"`;
+            `"auto"` is all of them, except int8 when the lint finds
+            normalizations that int8 quantizes poorly (CycleGAN's instance norm).
         representative_data: dataset spec (e.g. `"builtin:mnist"`), or a float32
             array `(N, image_size, image_size, C)` in [-1, 1], of input images for
             image-to-image generators (int8 calibration and verification inputs);
@@ -181,7 +206,6 @@ def export_generator(
     ```
     """
     formats = parse_list(formats, FORMATS, "formats")
-    quantize = parse_list(quantize, QUANTIZATIONS, "quantize") if "tflite" in formats else []
     if not isinstance(name, str) or not name or name.startswith(".") or os.sep in name:
         raise ValueError(f"`name` must be a plain folder name. Received: name={name!r}")
     if not isinstance(num_representative, int) or num_representative < 100:
@@ -190,6 +214,10 @@ def export_generator(
     if version is not None and (not isinstance(version, int) or version < 1):
         raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
     generator = _load_generator(generator)
+    findings = lint_generator(generator)
+    if isinstance(quantize, str) and quantize == "auto":
+        quantize = auto_quantizations(findings)
+    quantize = parse_list(quantize, QUANTIZATIONS, "quantize") if "tflite" in formats else []
     spec = describe_generator(generator)
     size = _image_size(spec, image_size)
     if spec.kind != LATENT and size is None:
@@ -203,7 +231,6 @@ def export_generator(
         raise ValueError("int8 quantization of an image generator needs "
                          f"`representative_data`. Received: representative_data={representative_data!r}")
 
-    findings = lint_generator(generator)
     for finding in findings:
         if finding.severity == "warning":
             warnings.warn(str(finding), stacklevel=2)

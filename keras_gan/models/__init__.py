@@ -1,4 +1,7 @@
-"""Model families: `keras.Model` subclasses with their own `train_step`."""
+"""Model families: `keras.Model` subclasses with their own `train_step`.
+
+`train.py --model=<name>` finds them through `keras_gan.recipes.RECIPES`.
+"""
 
 from keras_gan.models.adversarial_model import AdversarialModel
 from keras_gan.models.cycle_gan import CycleGAN
@@ -6,21 +9,4 @@ from keras_gan.models.gan import GAN
 from keras_gan.models.inpainting_gan import InpaintingGAN
 from keras_gan.models.srgan import SRGAN
 
-MODELS = {"cyclegan": CycleGAN, "gan": GAN, "inpainting": InpaintingGAN, "srgan": SRGAN}
-
-
-def get_model_class(name):
-    """Return the model class registered under `name`.
-
-    Args:
-        name: a key of `MODELS` (e.g. `"gan"`).
-
-    Returns:
-        The model class.
-    """
-    if name not in MODELS:
-        raise ValueError(f"Unknown model. Expected one of {sorted(MODELS)}. Received: model={name!r}")
-    return MODELS[name]
-
-
-__all__ = ["AdversarialModel", "CycleGAN", "GAN", "InpaintingGAN", "MODELS", "SRGAN", "get_model_class"]
+__all__ = ["AdversarialModel", "CycleGAN", "GAN", "InpaintingGAN", "SRGAN"]

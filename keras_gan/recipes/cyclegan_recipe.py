@@ -5,6 +5,7 @@ import os
 
 import keras
 
+from keras_gan.callbacks.sample_grid import grid_scale
 from keras_gan.callbacks.translation_grid import TranslationGridCallback
 from keras_gan.data.specs import parse_dataset_spec
 from keras_gan.data.unpaired import load_domain_images, unpaired_dataset
@@ -14,9 +15,6 @@ from keras_gan.schedules.linear_decay import LinearDecay
 
 GRID_IMAGES = 4  # rows of the translation grid
 REPRESENTATIVE_IMAGES = 100  # verification (and calibration) images per exported generator
-# int8 is left out: the instance normalizations (mean/variance/rsqrt) quantize poorly
-# (about 22 dB PSNR against Keras, below the verifier's 30 dB); export.py can still try it.
-QUANTIZE = "float32,float16,dynamic"
 
 
 class CycleGANRecipe(Recipe):
@@ -55,17 +53,16 @@ class CycleGANRecipe(Recipe):
         "loss": "least_squares", "learning_rate": 2e-4, "filters": 64, "flip": True,
     }
 
-    def resolve(self, config):
+    def default_table(self, config):
         dataset = config.dataset or self.defaults["dataset"]
         builtin = parse_dataset_spec(dataset).kind == "builtin"
-        table = self.defaults if builtin else {"dataset": dataset, **self.dataset_defaults}
-        values = {k: v for k, v in table.items() if getattr(config, k) is None}
-        config = dataclasses.replace(config, **values)
+        return self.defaults if builtin else {"dataset": dataset, **self.dataset_defaults}
+
+    def derive(self, config):
         if config.residual_blocks is None:  # the paper: 9 blocks at 256 px, 6 below
             config = dataclasses.replace(config, residual_blocks=9 if config.image_size >= 256 else 6)
         if config.decay_epochs is None:  # the paper: 100 constant + 100 decaying epochs
             config = dataclasses.replace(config, decay_epochs=config.epochs // 2)
-        self.validate(config)
         return config
 
     def validate(self, config):
@@ -103,14 +100,10 @@ class CycleGANRecipe(Recipe):
             norm=config.norm, seed=config.seed,
         )
         steps = config.steps_per_epoch or data.steps_per_epoch
-
-        def adam():
-            schedule = LinearDecay(config.learning_rate,
-                                   constant_steps=(config.epochs - config.decay_epochs) * steps,
-                                   decay_steps=config.decay_epochs * steps)
-            return keras.optimizers.Adam(schedule, beta_1=config.beta_1, beta_2=0.999)
-
-        return self.compile(model, config, adam(), adam())
+        schedule = LinearDecay(config.learning_rate,
+                               constant_steps=(config.epochs - config.decay_epochs) * steps,
+                               decay_steps=config.decay_epochs * steps)
+        return self.compile(model, config, self.adam(config, schedule), self.adam(config, schedule))
 
     def _images(self, config, domain, limit):
         images = load_domain_images(config.dataset, domain, "test", config.image_size,
@@ -119,28 +112,18 @@ class CycleGANRecipe(Recipe):
         return keras.ops.convert_to_numpy(keras.ops.tile(images, [repeats, 1, 1, 1]))[:limit]
 
     def callbacks(self, config, data, output_dir):
-        scale = max(1, 128 // config.image_size)
+        scale = grid_scale(config.image_size)
         return [TranslationGridCallback(os.path.join(output_dir, "samples"),
                                         self._images(config, "a", GRID_IMAGES),
                                         self._images(config, "b", GRID_IMAGES), scale=scale)]
 
-    def _representative(self, config, domain):
-        """Input-domain images for export: a test-split spec, or arrays for builtins."""
-        spec = parse_dataset_spec(config.dataset)
-        split = f"test{domain.upper()}"
-        if spec.kind == "folder":
-            path = os.path.join(spec.path, split)
-            return f"folder:{path if os.path.isdir(path) else os.path.join(spec.path, 'train' + domain.upper())}"
-        if spec.kind == "tfds":
-            return f"tfds:{spec.name}:{split}"
-        return self._images(config, domain, REPRESENTATIVE_IMAGES)
-
     def generators(self, model, config):
         return [
-            GeneratorArtifact("generator", model.generator, config.model,
-                              representative_data=self._representative(config, "a"),
-                              quantize=QUANTIZE),
+            # Input-domain test images (train images when there is no test split),
+            # preprocessed as in training. int8 is left out by the exporter's "auto"
+            # while the networks use instance norm (it quantizes poorly).
+            GeneratorArtifact("generator", model.export_generator(), config.model,
+                              representative_data=self._images(config, "a", REPRESENTATIVE_IMAGES)),
             GeneratorArtifact("generator_ba", model.generator_ba, f"{config.model}_ba",
-                              representative_data=self._representative(config, "b"),
-                              quantize=QUANTIZE),
+                              representative_data=self._images(config, "b", REPRESENTATIVE_IMAGES)),
         ]

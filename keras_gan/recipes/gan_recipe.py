@@ -1,9 +1,11 @@
 """The GAN training recipe (DCGAN-style, conditional, WGAN-GP, ...)."""
 
+import dataclasses
 import os
 
 from keras_gan import data as data_lib
 from keras_gan.callbacks import SampleGridCallback
+from keras_gan.callbacks.sample_grid import grid_scale
 from keras_gan.models.gan import GAN
 from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
 
@@ -25,6 +27,11 @@ class GANRecipe(Recipe):
         "ema_decay": 0.999, "flip": False,
     }
 
+    def derive(self, config):
+        if not config.n_critic:  # WGAN-GP: 5 critic steps per generator step
+            config = dataclasses.replace(config, n_critic=5 if config.loss == "wasserstein" else 1)
+        return config
+
     def make_data(self, config):
         return data_lib.image_dataset(
             config.dataset, image_size=config.image_size, channels=config.channels,
@@ -37,7 +44,6 @@ class GANRecipe(Recipe):
             raise ValueError(
                 f"--conditional needs a labelled dataset. Received: dataset={config.dataset!r}"
             )
-        n_critic = config.n_critic or (5 if config.loss == "wasserstein" else 1)
         model = GAN.dcgan(
             latent_dim=config.latent_dim,
             image_size=config.image_size,
@@ -45,7 +51,7 @@ class GANRecipe(Recipe):
             num_classes=data.num_classes if config.conditional else None,
             filters=config.filters,
             discriminator_norm=config.discriminator_norm or None,
-            n_critic=n_critic,
+            n_critic=config.n_critic,
             gradient_penalty_weight=config.gradient_penalty_weight,
             r1_gamma=config.r1_gamma,
             ema_decay=config.ema_decay or None,
@@ -54,10 +60,9 @@ class GANRecipe(Recipe):
         return self.compile(model, config)
 
     def callbacks(self, config, data, output_dir):
-        scale = max(1, 128 // config.image_size) if config.image_size < 128 else 1
+        scale = grid_scale(config.image_size)
         return [SampleGridCallback(os.path.join(output_dir, "samples"), num_samples=config.samples,
                                    seed=config.seed, scale=scale)]
 
     def generators(self, model, config):
-        return [GeneratorArtifact("generator", model.export_generator(), config.model,
-                                  representative_data=None)]
+        return [GeneratorArtifact("generator", model.export_generator(), config.model)]

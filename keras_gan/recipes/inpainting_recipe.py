@@ -7,6 +7,7 @@ import keras
 
 from keras_gan import data as data_lib
 from keras_gan.callbacks import InpaintingGridCallback
+from keras_gan.callbacks.sample_grid import grid_scale
 from keras_gan.data.masks import parse_mask_spec
 from keras_gan.models.inpainting_gan import InpaintingGAN
 from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
@@ -54,7 +55,7 @@ class InpaintingRecipe(Recipe):
 
     def make_data(self, config):
         load_size = config.image_size
-        if config.dataset.strip().lower() == "builtin:photos":
+        if (spec := data_lib.parse_dataset_spec(config.dataset)).kind == "builtin" and spec.name == "photos":
             load_size = PHOTOS_LOAD_FACTOR * config.image_size
         data = data_lib.inpainting_dataset(
             config.dataset, image_size=config.image_size, channels=config.channels,
@@ -82,7 +83,7 @@ class InpaintingRecipe(Recipe):
     def callbacks(self, config, data, output_dir):
         batch = next(iter(data.dataset))
         n = max(1, min(8, config.samples, config.batch_size))
-        scale = max(1, 128 // config.image_size)
+        scale = grid_scale(config.image_size)
         grid = InpaintingGridCallback(os.path.join(output_dir, "samples"),
                                       batch["image"].numpy()[:n], batch["mask"].numpy()[:n],
                                       scale=scale)

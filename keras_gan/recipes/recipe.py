@@ -3,6 +3,7 @@
 import dataclasses
 
 import keras
+import numpy as np
 
 
 @dataclasses.dataclass
@@ -13,21 +14,18 @@ class GeneratorArtifact:
         filename: stem of the `.keras` file in the run folder (`"generator"`).
         network: the generator `keras.Model`.
         export_name: model name under the export folder (`"cyclegan_ba"`).
-        representative_data: dataset spec of the generator's input images (int8
-            calibration and verification), or `None` for latent generators.
+        representative_data: dataset spec or NHWC array in [-1, 1] of the
+            generator's input images (int8 calibration and verification), or
+            `None` for latent generators.
         image_size: input H = W for TFLite and the representative images, when it
             differs from the run's `image_size` (SRGAN: the LR size); `None` = the run's.
-        quantize: TFLite variants to export (comma list), or `None` for all of
-            `keras_gan.export.QUANTIZATIONS` (CycleGAN leaves out int8: its instance
-            normalizations quantize poorly).
     """
 
     filename: str
     network: keras.Model
     export_name: str
-    representative_data: str | None = None
+    representative_data: str | np.ndarray | None = None
     image_size: int | None = None
-    quantize: str | None = None
 
 
 class Recipe:
@@ -47,22 +45,35 @@ class Recipe:
     defaults = {}
 
     def resolve(self, config):
-        """Return `config` with every `None` field set to this family's default."""
+        """Return `config` with every `None` field set to this family's default.
+
+        Fills from `default_table(config)`, then `derive(config)` sets the values
+        computed from others, then `validate(config)` checks the result.
+        """
+        table = self.default_table(config)
         values = {
-            field.name: self.defaults[field.name]
+            field.name: table[field.name]
             for field in dataclasses.fields(config)
-            if getattr(config, field.name) is None and field.name in self.defaults
+            if getattr(config, field.name) is None and field.name in table
         }
-        config = dataclasses.replace(config, **values)
+        config = self.derive(dataclasses.replace(config, **values))
         self.validate(config)
+        return config
+
+    def default_table(self, config):
+        """The defaults for this config (CycleGAN picks by dataset); `defaults` here."""
+        return self.defaults
+
+    def derive(self, config):
+        """Return `config` with defaults that depend on other fields filled in."""
         return config
 
     def validate(self, config):
         """Raise `ValueError` for settings this family cannot take."""
 
     def make_data(self, config):
-        """Return the training data: an object with `dataset`, `steps_per_epoch`
-        (`None` if unknown) and `num_classes` attributes."""
+        """Return the training data: an object with `dataset` and `steps_per_epoch`
+        (`None` if unknown) attributes, plus what the family's `build_model` reads."""
         raise NotImplementedError
 
     def build_model(self, config, data):
@@ -99,6 +110,8 @@ class Recipe:
         return model
 
     @staticmethod
-    def adam(config):
-        """Adam with the run's learning rate and beta_1 (beta_2 0.999)."""
-        return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, beta_2=0.999)
+    def adam(config, learning_rate=None):
+        """Adam with the run's beta_1 (beta_2 0.999) and learning rate or `learning_rate`
+        (a float or a `LearningRateSchedule`)."""
+        return keras.optimizers.Adam(learning_rate or config.learning_rate, beta_1=config.beta_1,
+                                     beta_2=0.999)

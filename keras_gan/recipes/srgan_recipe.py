@@ -42,6 +42,19 @@ class _PretrainStepDecay(keras.callbacks.Callback):
         self.model.generator_optimizer.learning_rate.assign(self.initial_learning_rate * factor)
 
 
+class _SaveGeneratorAtEpoch(keras.callbacks.Callback):
+    """Save `model.generator` to `path` at the end of epoch number `epoch` (1-based)."""
+
+    def __init__(self, path, epoch):
+        super().__init__()
+        self.path = path
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epoch:
+            self.model.generator.save(self.path)
+
+
 class SRGANRecipe(Recipe):
     """Trains `keras_gan.SRGAN`: `pretrain_epochs` pixel-loss epochs, then `epochs` adversarial.
 
@@ -67,14 +80,14 @@ class SRGANRecipe(Recipe):
         "filters": 64, "residual_blocks": 16, "adversarial_weight": 1e-3, "flip": True,
     }
 
-    def resolve(self, config):
+    def derive(self, config):
         if config.content_loss is None:
             weights = config.vgg_weights or _cached_vgg19_weights()
             config = dataclasses.replace(config, content_loss="vgg" if weights else "mse")
             if not weights:
                 logging.info("No VGG19 weights offline (--vgg_weights, Keras cache): "
                              "content_loss=mse.")
-        return super().resolve(config)
+        return config
 
     def validate(self, config):
         if config.scale not in (2, 4):
@@ -113,7 +126,6 @@ class SRGANRecipe(Recipe):
         return self.compile(model, config)
 
     def callbacks(self, config, data, output_dir):
-        self._output_dir = output_dir
         samples = super_resolution_dataset(
             config.dataset, image_size=config.image_size, scale=config.scale, batch_size=1,
             shuffle=False, augment=False, cache=False, repeat=True, seed=config.seed + 1,
@@ -121,7 +133,11 @@ class SRGANRecipe(Recipe):
         batches = list(samples.as_numpy_iterator())
         lr = [b["lr"][0] for b in batches]
         hr = [b["hr"][0] for b in batches]
-        return [SuperResolutionGridCallback(os.path.join(output_dir, "samples"), lr, hr, config.scale)]
+        callbacks = [SuperResolutionGridCallback(os.path.join(output_dir, "samples"), lr, hr, config.scale)]
+        if config.pretrain_epochs and config.epochs:  # keep the SRResNet before fine-tuning
+            callbacks.append(_SaveGeneratorAtEpoch(
+                os.path.join(output_dir, f"{PRETRAINED_FILENAME}.keras"), config.pretrain_epochs))
+        return callbacks
 
     def fit(self, model, dataset, config, steps_per_epoch, callbacks):
         # Phase 1 (SRResNet): pixel loss, generator only. Phase 2 (SRGAN): adversarial.
@@ -132,8 +148,6 @@ class SRGANRecipe(Recipe):
             history = model.fit(dataset, epochs=config.pretrain_epochs,
                                 steps_per_epoch=steps_per_epoch, callbacks=[decay, *callbacks],
                                 shuffle=False, verbose=config.verbose)
-            if config.epochs and getattr(self, "_output_dir", None):
-                model.generator.save(os.path.join(self._output_dir, f"{PRETRAINED_FILENAME}.keras"))
         if config.epochs:
             model.set_phase("adversarial")
             history = model.fit(dataset, initial_epoch=config.pretrain_epochs,
