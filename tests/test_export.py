@@ -291,3 +291,24 @@ def test_auto_quantizations_leave_int8_out_only_for_group_or_layer_norm():
     assert auto_quantizations(lint_generator(plain)) == list(QUANTIZATIONS)
     assert "int8" in QUANTIZATIONS
     assert auto_quantizations(lint_generator(normed)) == [q for q in QUANTIZATIONS if q != "int8"]
+
+
+@pytest.mark.parametrize("family", ["cyclegan", "srgan", "inpainting"])
+def test_onnx_export_of_image_generators(tmp_path, family):
+    """Image-to-image generators (input named `image`) convert to ONNX and verify."""
+    from keras_gan.networks import gated_generator, resnet_generator, srresnet_generator
+
+    generator = {
+        "cyclegan": lambda: resnet_generator(image_size=16, filters=4, residual_blocks=1),
+        "srgan": lambda: srresnet_generator(scale=2, residual_blocks=1, filters=4),
+        "inpainting": lambda: gated_generator(image_size=16, filters=4, dilations=(2,)),
+    }[family]()
+    report = export_generator(generator, family, output_dir=str(tmp_path), formats="onnx",
+                              image_size=16 if family != "srgan" else 8, verbose=False)
+    onnx = next(a for a in report["artifacts"] if a["key"] == "onnx")
+    assert onnx["max_abs_error"] <= 1e-4
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(tmp_path / family / "onnx" / f"{family}.onnx"))
+    assert [o.name for o in session.get_outputs()] == ["generated"]
+    assert "image" in [i.name for i in session.get_inputs()]

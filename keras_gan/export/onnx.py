@@ -6,8 +6,10 @@ DEFAULT_OPSET = 17
 def convert_onnx(module, path, opset=DEFAULT_OPSET):
     """Convert a `ServingModule`'s `serving_default` to ONNX.
 
-    Input names are the generator's input names (`z`, `label`, `image`, ...);
-    the output is `image`. Batch (and dynamic H/W) stay dynamic.
+    Input names are the generator's input names (`z`, `label`, `image`,
+    `mask`, ...); the output is named `generated` (an ONNX graph cannot use
+    `image` for both an input and the output). Batch (and dynamic H/W) stay
+    dynamic.
 
     Args:
         module: a `keras_gan.export.signatures.ServingModule`.
@@ -24,10 +26,16 @@ def convert_onnx(module, path, opset=DEFAULT_OPSET):
     """
     if not isinstance(opset, int) or opset < 17:
         raise ValueError(f"`opset` must be an int >= 17. Received: opset={opset!r}")
+    import tensorflow as tf
     import tf2onnx
 
-    function = module.serving_default
-    tf2onnx.convert.from_function(
-        function, input_signature=function.input_signature, opset=opset, output_path=path
-    )
+    serve = module.serving_default
+    signature = serve.input_signature
+
+    @tf.function(input_signature=signature)
+    def generated(*inputs):
+        return {"generated": serve(*inputs)["image"]}
+
+    tf2onnx.convert.from_function(generated, input_signature=signature, opset=opset,
+                                  output_path=path)
     return path
