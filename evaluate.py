@@ -35,6 +35,7 @@ Example:
 
 import json
 import os
+import sys
 
 import keras
 import numpy as np
@@ -92,7 +93,7 @@ def _write_grid(images, columns, description, scale=1):
 def _evaluate_gan(generator):
     if not FLAGS.classifier:
         raise app.UsageError("--model=gan needs --classifier (a saved .keras classifier).")
-    classifier = keras.saving.load_model(FLAGS.classifier, compile=False)
+    classifier = keras.saving.load_model(FLAGS.classifier, compile=False, safe_mode=True)
     real_images = None
     if FLAGS.real_data:
         _, height, _, channels = generator.outputs[0].shape
@@ -195,10 +196,14 @@ def main(argv):
     if FLAGS.model not in EVALUATORS:
         raise app.UsageError(f"Unknown --model. Expected one of {sorted(EVALUATORS)}. Received: {FLAGS.model!r}")
     keras.utils.set_random_seed(FLAGS.seed)
-    generator = keras.saving.load_model(FLAGS.generator, compile=False)
-    print(f"Model: {FLAGS.model} ({FLAGS.generator})")
-    results = {"model": FLAGS.model, "generator": FLAGS.generator,
-               **EVALUATORS[FLAGS.model](generator)}
+    try:
+        generator = keras.saving.load_model(FLAGS.generator, compile=False, safe_mode=True)
+        print(f"Model: {FLAGS.model} ({FLAGS.generator})")
+        results = {"model": FLAGS.model, "generator": FLAGS.generator,
+                   **EVALUATORS[FLAGS.model](generator)}
+    except ValueError as error:  # user errors (missing or unsafe files, bad specs): one line
+        print(f"evaluate.py: error: {' '.join(str(error).split())}", file=sys.stderr)
+        sys.exit(2)
     if FLAGS.json:
         os.makedirs(os.path.dirname(os.path.abspath(FLAGS.json)), exist_ok=True)
         with open(FLAGS.json, "w") as f:

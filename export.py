@@ -35,7 +35,8 @@ def main(argv):
     f = flags.FLAGS
     name = f.name or os.path.basename(os.path.dirname(os.path.abspath(f.generator)))
     if not os.path.exists(f.generator):
-        print(f"Generator not found. Received: generator={f.generator!r}", file=sys.stderr)
+        print(f"export.py: error: Generator not found. Received: generator={f.generator!r}",
+              file=sys.stderr)
         return 1
     try:
         report = export_generator(
@@ -48,7 +49,7 @@ def main(argv):
             print(f"FAILED {line}", file=sys.stderr)
         return 1
     except (ValueError, FileExistsError) as error:
-        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        print(f"export.py: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     print(f"Exported '{name}' to {report['base_dir']} (version {report['version']}).")
     return 0

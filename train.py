@@ -69,12 +69,18 @@ def _define_flags():
                   "tf.distribute strategy; auto = mirrored with >1 GPU (or >1 logical CPU), else default.")
     f.DEFINE_integer("cpu_replicas", d.cpu_replicas, "Split the CPU into N logical devices.")
     f.DEFINE_boolean("mixed_precision", d.mixed_precision, "mixed_float16 on GPU, mixed_bfloat16 on CPU.")
-    f.DEFINE_boolean("jit_compile", d.jit_compile, "XLA-compile the train step.")
+    f.DEFINE_enum("jit_compile", d.jit_compile, ["auto", "true", "false"],
+                  "XLA-compile the train step; auto = by family and device (off on CPU, "
+                  "on with a GPU; measured in BENCHMARKS.md).")
     f.DEFINE_integer("steps_per_execution", d.steps_per_execution, "Train steps per tf.function call.")
     f.DEFINE_string("output_dir", d.output_dir, "Output folder; default runs/<model>.")
     f.DEFINE_string("export", d.export, "Comma list of export formats, or none.")
     f.DEFINE_integer("samples", d.samples, "Images in each sample grid.")
     f.DEFINE_integer("verbose", d.verbose, "Keras fit verbosity (1 = progress bar).")
+    f.DEFINE_integer("backup_every_steps", d.backup_every_steps,
+                     "Also back up the training state every N steps; 0 = at epoch ends only.")
+    f.DEFINE_boolean("resume", d.resume,
+                     "Continue from <output_dir>/backup if a killed run left one; false = start over.")
 
 
 def main(argv):
@@ -91,6 +97,9 @@ def main(argv):
     except ValueError as error:
         print(f"train.py: error: {error}", file=sys.stderr)
         sys.exit(2)
+    except FloatingPointError as error:  # a NaN/Inf loss
+        print(f"train.py: error: {error}", file=sys.stderr)
+        sys.exit(1)
     print(f"Done. Outputs in {config.resolved_output_dir()}")
 
 

@@ -49,6 +49,8 @@ def get_strategy(name="auto"):
     """
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy. Expected one of {STRATEGIES}. Received: strategy={name!r}")
+    if name == "multi_worker":  # first: it must configure TensorFlow before it initialises
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     cpus = tf.config.list_logical_devices("CPU")
     if name == "auto":
@@ -57,9 +59,7 @@ def get_strategy(name="auto"):
         return tf.distribute.get_strategy()
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy((gpus or cpus)[0].name)
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy([d.name for d in (gpus or cpus)])
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.MirroredStrategy([d.name for d in (gpus or cpus)])  # mirrored
 
 
 def check_global_batch(batch_size, strategy):

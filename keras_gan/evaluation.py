@@ -101,7 +101,7 @@ def penultimate_feature_extractor(classifier, layer_name="features"):
     Example:
 
     ```python
-    extractor = penultimate_feature_extractor(keras.saving.load_model("clf.keras"))
+    extractor = penultimate_feature_extractor(keras.saving.load_model("clf.keras", safe_mode=True))
     ```
     """
     names = [layer.name for layer in classifier.layers]

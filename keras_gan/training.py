@@ -8,12 +8,17 @@ import csv
 import dataclasses
 import json
 import os
+import shutil
 import time
+import warnings
 
 import keras
 import tensorflow as tf
 
 from keras_gan import distribution
+from keras_gan.callbacks.backup_and_restore import BackupAndRestore
+from keras_gan.callbacks.terminate_on_non_finite import TerminateOnNonFinite
+from keras_gan.data.unreadable_files_warning import UnreadableFilesWarning
 from keras_gan.recipes import get_recipe
 
 
@@ -70,12 +75,14 @@ class TrainConfig:
     strategy: str = "auto"
     cpu_replicas: int = 1
     mixed_precision: bool = False
-    jit_compile: bool = False
+    jit_compile: bool | str = "auto"  # auto: by device, see Recipe.auto_jit_compile
     steps_per_execution: int = 1
     output_dir: str = ""
     export: str = "saved_model,tflite"
     samples: int = 64
     verbose: int = 1
+    backup_every_steps: int = 0  # 0: back up at the end of each epoch only
+    resume: bool = True  # continue from <output_dir>/backup when there is one
 
     def resolved_output_dir(self):
         return self.output_dir or os.path.join("runs", self.model)
@@ -117,7 +124,7 @@ def run(config):
 
     Writes into `config.resolved_output_dir()`: `generator.keras`,
     `model.keras`, `samples/epoch_NNN.png`, `config.json`, `history.csv`,
-    `logs/` (TensorBoard).
+    `skipped_files.json` (unreadable image files left out), `logs/` (TensorBoard).
 
     Args:
         config: a `TrainConfig`.
@@ -130,19 +137,31 @@ def run(config):
     export_formats = _export_formats(config.export)
     keras.utils.set_random_seed(config.seed)
     distribution.configure_cpu_replicas(config.cpu_replicas)
+    strategy = distribution.get_strategy(config.strategy)  # before TensorFlow initialises
     if config.mixed_precision:
         on_gpu = bool(tf.config.list_logical_devices("GPU"))
         keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
-    strategy = distribution.get_strategy(config.strategy)
     distribution.check_global_batch(config.batch_size, strategy)
     is_chief = _is_chief(strategy)
 
-    data = recipe.make_data(config)
-    dataset = data.dataset
-    if config.strategy == "multi_worker":
-        options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        dataset = dataset.with_options(options)
+    data, skipped_files = _make_data(recipe, config)
+    unused = [data.dataset]
+
+    def make_dataset():
+        # A new tf.data object for every `fit`: a dataset's shuffle order depends on
+        # the iterators it made before, so a resumed run would see other batches.
+        if unused:
+            dataset = unused.pop()
+        else:
+            with warnings.catch_warnings():  # shown at the first build
+                warnings.simplefilter("ignore", UnreadableFilesWarning)
+                dataset = recipe.make_data(config).dataset
+        if config.strategy == "multi_worker":
+            options = tf.data.Options()
+            options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+            dataset = dataset.with_options(options)
+        return dataset
+
     steps = config.steps_per_epoch or data.steps_per_epoch
     if not steps:
         raise ValueError(
@@ -157,18 +176,34 @@ def run(config):
     if is_chief:
         with open(os.path.join(output_dir, "config.json"), "w") as f:
             json.dump(dataclasses.asdict(config), f, indent=2, sort_keys=True)
-        history_path = os.path.join(output_dir, "history.csv")
-        if os.path.exists(history_path):
-            os.remove(history_path)
+        with open(os.path.join(output_dir, "skipped_files.json"), "w") as f:
+            json.dump({"count": len(skipped_files), "files": skipped_files}, f, indent=2)
 
     with strategy.scope():
         model = recipe.build_model(config, data)
 
-    callbacks = recipe.callbacks(config, data, output_dir) + [
+    # The whole training state, every epoch (and --backup_every_steps steps); see
+    # BackupAndRestore. A resumed run restores it and continues at its step.
+    backup = BackupAndRestore(os.path.join(output_dir, "backup"), steps_per_epoch=steps,
+                              save_freq=config.backup_every_steps or "epoch",
+                              delete_checkpoint=False)
+    if not config.resume:
+        backup.clear()
+    initial_step = backup.restore(model)
+    if config.strategy == "multi_worker":
+        _check_same_step_on_all_workers(strategy, initial_step)
+    _truncate_history(os.path.join(output_dir, "history.csv"), initial_step // steps)
+    callbacks = [TerminateOnNonFinite(steps)] + recipe.callbacks(config, data, output_dir) + [
         _History(os.path.join(output_dir, "history.csv")),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
     ]
-    history = recipe.fit(model, dataset, config, steps, callbacks)
+    callbacks.append(backup)
+    try:
+        history = recipe.fit(model, make_dataset, config, steps, callbacks, initial_step=initial_step)
+    except FloatingPointError as error:
+        kept = (f"The last finite state (step {backup.saved_step}) is kept in {backup.latest_dir}."
+                if backup.saved_step else "No backup was written before it.")
+        raise FloatingPointError(f"{error} {kept}") from None
     artifacts = recipe.generators(model, config)
     for artifact in artifacts:
         artifact.network.save(os.path.join(output_dir, f"{artifact.filename}.keras"))
@@ -183,7 +218,55 @@ def run(config):
                              representative_data=artifact.representative_data,
                              image_size=artifact.image_size or config.image_size,
                              verbose=bool(config.verbose))
+    backup.clear()  # the run is complete and its files are written
+    if not is_chief:
+        shutil.rmtree(output_dir, ignore_errors=True)  # the worker's scratch
+    if is_chief and skipped_files:
+        print(f"Skipped {len(skipped_files)} unreadable image files (named in the warning above "
+              f"and in {os.path.join(output_dir, 'skipped_files.json')}).")
     return model, history
+
+
+def _truncate_history(path, epochs):
+    """Keep the first `epochs` rows of history.csv (a resumed run); remove it for 0."""
+    if not os.path.exists(path):
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    os.remove(path)
+    if epochs and len(rows) > 1:
+        with open(path, "w", newline="") as f:
+            csv.writer(f).writerows(rows[: epochs + 1])
+
+
+def _check_same_step_on_all_workers(strategy, step):
+    """Raise unless every worker restored the same step (each reads its own backup)."""
+    @tf.function
+    def sums():  # all equal <=> n * sum(x^2) == sum(x)^2 (SUM is the collective at hand)
+        values = strategy.run(lambda: tf.constant([step, step * step], tf.int64))
+        return strategy.reduce("SUM", values, axis=None)
+
+    total, squares = (int(v) for v in sums())
+    if strategy.num_replicas_in_sync * squares != total * total:
+        raise ValueError(
+            "The workers' backups are at different steps: rerun with --resume=false on "
+            f"every worker. Received: step={step} on this worker")
+
+
+def _make_data(recipe, config):
+    """Return `recipe.make_data(config)` and the image files it skipped as unreadable.
+
+    The data loaders warn with `UnreadableFilesWarning` (shown as usual); the paths
+    are collected for `skipped_files.json` and the run's last line.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", category=UnreadableFilesWarning)
+        data = recipe.make_data(config)
+    for warning in caught:
+        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    skipped = [path for warning in caught if issubclass(warning.category, UnreadableFilesWarning)
+               for path in warning.message.paths]
+    return data, skipped
 
 
 def _is_chief(strategy):

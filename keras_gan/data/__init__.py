@@ -39,6 +39,7 @@ from keras_gan.data.unpaired import (
     load_domain_images,
     unpaired_dataset,
 )
+from keras_gan.data.unreadable_files_warning import UnreadableFilesWarning
 
 __all__ = [
     "BUILTIN_DATASETS",
@@ -67,6 +68,7 @@ __all__ = [
     "super_resolution_dataset",
     "to_uint8",
     "UnpairedData",
+    "UnreadableFilesWarning",
     "domain_source",
     "load_domain_images",
     "unpaired_dataset",

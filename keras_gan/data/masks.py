@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan.data.pipeline import _drop_alpha, _to_gray
-from keras_gan.data.sources import decode_image_file, list_image_files
+from keras_gan.data.sources import decode_image_file, list_image_files, readable_image_files
 
 MASK_KINDS = ("rect", "free_form", "folder", "mixed")
 EVAL_BUCKETS = ((0.1, 0.2), (0.2, 0.3), (0.3, 0.4), (0.4, 0.5))
@@ -228,7 +228,13 @@ def _mask_files(path, spec):
     files = list_image_files(directory)
     if not files:
         raise ValueError(f"The mask folder {directory!r} has no image files. Received: mask={spec!r}")
-    return files
+    readable = readable_image_files(files, directory)
+    if not readable:
+        raise ValueError(
+            f"The mask folder {directory!r} has no readable image: all {len(files)} files are "
+            f"corrupt, truncated or not images. Received: mask={spec!r}"
+        )
+    return readable
 
 
 def mask_function(spec, size):

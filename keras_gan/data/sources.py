@@ -9,12 +9,14 @@ function that turns one element into `{"image": float32 (H, W, C) in [0, 1],
 import dataclasses
 import functools
 import os
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from keras_gan.data.specs import DatasetSpec, parse_dataset_spec
+from keras_gan.data.unreadable_files_warning import UnreadableFilesWarning
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -235,6 +237,44 @@ def decode_image_file(path):
     return image
 
 
+def readable_image_files(paths, directory):
+    """The paths among `paths` that decode as images; warn once naming the others.
+
+    Every file is read and fully decoded once, in parallel, with the decoder the
+    pipeline uses, so corrupt, truncated, empty and non-image files are found
+    before training instead of failing (or silently stopping) `tf.data` mid-epoch.
+
+    Args:
+        paths: image file paths (e.g. from `list_image_files`).
+        directory: the folder they come from, named in the warning.
+
+    Returns:
+        The readable paths, in their original order.
+
+    Warns:
+        `UnreadableFilesWarning` naming the skipped files, when there are any.
+
+    Example:
+
+    >>> readable_image_files(list_image_files("/data/faces"), "/data/faces")  # doctest: +SKIP
+    ['/data/faces/a.png', '/data/faces/sub/b.JPG']
+    """
+    paths = list(paths)
+    if not paths:
+        return paths
+    checked = (
+        tf.data.Dataset.from_tensor_slices(paths)
+        .map(lambda path: (path, tf.shape(decode_image_file(path))),
+             num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+        .ignore_errors()
+    )
+    readable = {path.decode() for path, _ in checked.as_numpy_iterator()}
+    unreadable = [path for path in paths if path not in readable]
+    if unreadable:
+        warnings.warn(UnreadableFilesWarning(directory, unreadable), stacklevel=2)
+    return [path for path in paths if path in readable]
+
+
 def _load_folder(path, labels):
     directory = os.path.expanduser(path)
     if not tf.io.gfile.isdir(directory):
@@ -248,11 +288,19 @@ def _load_folder(path, labels):
             f"The folder {directory!r} contains no image files "
             f'({", ".join(IMAGE_EXTENSIONS)}). Received: dataset="folder:{path}"'
         )
+    readable = readable_image_files(files, directory)
+    if not readable:
+        raise ValueError(
+            f"The folder {directory!r} has no readable image: all {len(files)} image files "
+            f'are corrupt, truncated or not images. Received: dataset="folder:{path}"'
+        )
     class_names = _class_subdirectories(directory) if labels else None
     has_labels = class_names is not None
-    elements = {"path": files}
+    elements = {"path": readable}
     if has_labels:  # list again per class: label = index of the sorted subdirectory
-        per_class = [list_image_files(os.path.join(directory, name)) for name in class_names]
+        keep = set(readable)
+        per_class = [[f for f in list_image_files(os.path.join(directory, name)) if f in keep]
+                     for name in class_names]
         elements["path"] = [f for class_files in per_class for f in class_files]
         elements["label"] = np.concatenate(
             [np.full(len(class_files), i, np.int32) for i, class_files in enumerate(per_class)]

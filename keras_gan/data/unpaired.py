@@ -18,6 +18,7 @@ shuffled independently (different seeds) and zipped: the pairs are random.
 
 import dataclasses
 import functools
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -154,6 +155,25 @@ def _domain_dataset(source, image_size, load_size, channels, flip, seed, cache):
         augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
 
 
+def _check_train_folders(dataset):
+    """Raise one `ValueError` naming every missing `trainA`/`trainB` of a `folder:` spec."""
+    spec = parse_dataset_spec(dataset)
+    if spec.kind != "folder":
+        return
+    root = os.path.expanduser(spec.path)
+    if not tf.io.gfile.isdir(root):
+        raise ValueError(f"The image folder {root!r} does not exist or is not a directory. "
+                         f'Received: dataset="{spec}"')
+    missing = [f"train{d.upper()}" for d in DOMAINS
+               if not tf.io.gfile.isdir(os.path.join(root, f"train{d.upper()}"))]
+    if missing:
+        raise ValueError(
+            f"The CycleGAN folder {root!r} has no {' and no '.join(missing)} subfolder "
+            f"(expected trainA/ and trainB/ with the images of each domain). "
+            f'Received: dataset="{spec}"'
+        )
+
+
 def unpaired_dataset(
     dataset,
     image_size=256,
@@ -210,6 +230,7 @@ def unpaired_dataset(
         )
     if cache not in ("auto", True, False):
         raise ValueError(f'`cache` must be "auto", True or False. Received: cache={cache!r}')
+    _check_train_folders(dataset)
     parts, sizes = {}, {}
     for i, domain in enumerate(DOMAINS):
         source = domain_source(dataset, domain, "train")

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import zipfile
 
 import keras
 import numpy as np
@@ -15,6 +16,7 @@ from keras_gan.export import onnx as onnx_lib
 from keras_gan.export import saved_model as saved_model_lib
 from keras_gan.export import tflite as tflite_lib
 from keras_gan.export import verify as verify_lib
+from keras_gan.export.int8_rewrite import int8_friendly
 from keras_gan.export.lint import lint_generator
 from keras_gan.export.signatures import (
     IMAGE,
@@ -82,11 +84,21 @@ def parse_list(value, allowed, arg_name):
 
 
 def _load_generator(generator):
-    if isinstance(generator, (str, os.PathLike)):
-        import keras_gan  # noqa: F401  (registers custom objects)
+    """Load a `.keras` file in safe mode (no Python code is run); models pass through."""
+    if not isinstance(generator, (str, os.PathLike)):
+        return generator
+    import keras_gan  # noqa: F401  (registers custom objects)
 
-        return keras.saving.load_model(generator, compile=False)
-    return generator
+    path = os.fspath(generator)
+    if not os.path.isfile(path):
+        raise ValueError(f"Generator file not found. Received: generator={path!r}")
+    if path.endswith(".keras") and not zipfile.is_zipfile(path):
+        raise ValueError(f"Not a Keras `.keras` file (not a zip archive). Received: generator={path!r}")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except (ValueError, TypeError, KeyError, OSError) as error:
+        message = " ".join(str(error).split())  # one line
+        raise ValueError(f"Cannot load {path!r} as a Keras model in safe mode: {message}") from error
 
 
 def _sample_inputs(spec, num, seed, image_size, images=None):
@@ -301,8 +313,15 @@ def export_generator(
             saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
                                               image_size=size if spec.kind != LATENT else None)
             representative = None
+            sources = {variant: batch1 for variant in quantize}
             if "int8" in quantize:
                 samples = _sample_inputs(spec, num_representative, seed + 2, size, images)
+                rewritten = int8_friendly(generator)  # e.g. PReLU -> ops XNNPACK runs in int8
+                if rewritten is not generator:
+                    sources["int8"] = os.path.join(tmp, "batch1_int8")
+                    saved_model_lib.write_saved_model(
+                        rewritten, spec, sources["int8"], uint8=False, batch_size=1,
+                        image_size=size if spec.kind != LATENT else None)
 
                 def representative():
                     for i in range(num_representative):
@@ -311,7 +330,7 @@ def export_generator(
             os.makedirs(os.path.join(tmp, "tflite"))
             for variant in quantize:
                 relpath = os.path.join("tflite", f"{name}_{variant}.tflite")
-                content = tflite_lib.convert_tflite(batch1, variant, representative)
+                content = tflite_lib.convert_tflite(sources[variant], variant, representative)
                 tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
                 with open(os.path.join(tmp, relpath), "wb") as f:
                     f.write(content)

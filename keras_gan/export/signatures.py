@@ -176,9 +176,32 @@ def describe_generator(generator):
             "A generator must output NHWC images. "
             f"Received: output shape={output_shape}"
         )
+    if kind != LATENT:
+        _check_image_output(next(i for i in inputs if i.role == IMAGE).shape, output_shape)
     num_classes = _num_classes(generator) if LABEL in roles else None
     return GeneratorSpec(kind=kind, inputs=tuple(inputs), output_shape=output_shape,
                          num_classes=num_classes)
+
+
+def _check_image_output(input_shape, output_shape):
+    """Raise unless the output is an image like the input (a discriminator's scores are not).
+
+    Image generators output the input's H and W or an integer multiple of them
+    (super-resolution), and not one channel from several (a score map); dynamic
+    dimensions are not checked.
+    """
+    bad = output_shape[3] == 1 and (input_shape[3] or 1) > 1
+    for axis in (1, 2):
+        size_in, size_out = input_shape[axis], output_shape[axis]
+        if size_in and size_out and (size_out < size_in or size_out % size_in):
+            bad = True
+    if bad:
+        raise ValueError(
+            "This model is not an image generator: it outputs one channel from several, or "
+            "images smaller than (or not an integer multiple of) its input, as a "
+            "discriminator's score map does. Received: input shape="
+            f"{tuple(input_shape)}, output shape={tuple(output_shape)}"
+        )
 
 
 def _tensor_spec(item, batch_size, image_size, dtype=None):
@@ -196,13 +219,24 @@ def _tensor_spec(item, batch_size, image_size, dtype=None):
     return tf.TensorSpec(shape, dtype or item.dtype, name=item.name)
 
 
+def _check_shapes(args, input_signature):
+    """`args` with their signature shapes checked when the graph runs.
+
+    A loaded SavedModel signature does not check its inputs' shapes: a wrong shape
+    fails somewhere inside the network, or not at all (convolutions take any size).
+    `EnsureShape` fails first, naming the input and both shapes.
+    """
+    return [tf.ensure_shape(a, spec.shape) for a, spec in zip(args, input_signature, strict=True)]
+
+
 class ServingModule(tf.Module):
     """A `tf.Module` with the serving signatures of a generator.
 
     `serving_default` takes the generator's inputs by name and returns
     `{"image": float32 NHWC in [-1, 1]}`; `serving_uint8` returns uint8 RGB pixels
     and, for image inputs, takes uint8 pixels too (latents and labels are unchanged;
-    masks stay float32).
+    masks stay float32). Both check their inputs' shapes when they run
+    (`EnsureShape`), since a loaded SavedModel signature does not.
 
     The Keras model's `tf.Variable`s are tracked explicitly: without that, the
     TFLite converter leaves READ_VARIABLE ops in the graph.
@@ -246,9 +280,11 @@ class ServingModule(tf.Module):
         return tf.cast(outputs, tf.float32)
 
     def _serve_float(self, *args):
+        args = _check_shapes(args, self.serving_default.input_signature)
         return {"image": self._generate(args)}
 
     def _serve_uint8(self, *args):
+        args = _check_shapes(args, self.serving_uint8.input_signature)
         args = [
             from_uint8(a) if item.role == IMAGE else a for item, a in zip(self._spec.inputs, args, strict=True)
         ]

@@ -120,7 +120,7 @@ def fidelity(output, reference):
 
 def verify(manifest):
     """Run every artifact of a manifest; return the list of result dicts."""
-    data = np.load(manifest["data"])
+    data = np.load(manifest["data"], allow_pickle=False)
     threads = int(manifest.get("threads", 2))
     runs = int(manifest.get("runs", 20))
     if "saved_model" in {a["format"] for a in manifest["artifacts"]}:

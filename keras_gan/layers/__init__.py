@@ -3,9 +3,11 @@
 from keras_gan.layers.gated_conv2d import GatedConv2D
 from keras_gan.layers.pixel_shuffle import PixelShuffle
 from keras_gan.layers.reflection_padding import ReflectionPadding2D
+from keras_gan.layers.relu_blend_prelu import ReluBlendPReLU
 
 __all__ = [
     "GatedConv2D",
     "PixelShuffle",
     "ReflectionPadding2D",
+    "ReluBlendPReLU",
 ]

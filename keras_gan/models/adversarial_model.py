@@ -182,7 +182,15 @@ class AdversarialModel(keras.Model):
                     f"Declared: {sorted(self._trackers)}"
                 )
             self._trackers[name].update_state(tf.reduce_mean(tf.cast(value, tf.float32)))
-        return {name: tracker.result() for name, tracker in self._trackers.items()}
+        results = {name: tracker.result() for name, tracker in self._trackers.items()}
+        strategy = self.distribute_strategy
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+            strategy.extended._in_multi_worker_mode()
+        ):
+            # Keras reduces train_step outputs across workers with a MEAN over axis 0,
+            # which fails for scalars (tensorflow/tensorflow#72388): give them that axis.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     # ------------------------------------------------------------ distribution
     @staticmethod
@@ -250,6 +258,14 @@ class AdversarialModel(keras.Model):
 
     def train_step(self, data):
         raise NotImplementedError(f"{type(self).__name__} must implement train_step.")
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras peeks at a batch and all-reduces it to build unbuilt state before fit.
+        # Everything here is built at construction and compile, and that all-reduce
+        # fails on dict batches under MultiWorkerMirroredStrategy: skip it then.
+        if all(layer.built for layer in self._flatten_layers()):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def export_generator(self):
         """The generator to save and deploy (GAN overrides it with its EMA copy)."""

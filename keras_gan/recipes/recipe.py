@@ -28,6 +28,62 @@ class GeneratorArtifact:
     image_size: int | None = None
 
 
+def fit_from_step(model, make_dataset, epochs, steps_per_epoch, callbacks, initial_step=0,
+                  first_epoch=0, verbose=1):
+    """`model.fit` for epochs `[first_epoch, epochs)`, starting at global step `initial_step`.
+
+    A resumed run sees the batches an uninterrupted one would: each `fit` reads
+    a new dataset from `make_dataset` (a seeded stream, the same every time) and
+    skips the steps done since `first_epoch` with `dataset.skip` (which reads
+    them). A resume in mid-epoch first finishes that epoch with a `fit` of its
+    remaining steps, then continues with whole epochs.
+
+    Args:
+        model: the compiled model.
+        make_dataset: returns a new training `tf.data.Dataset` (infinite, seeded:
+            a reused dataset object reshuffles differently for each iterator).
+        epochs: the epoch to stop at (exclusive, as `fit`'s `epochs`).
+        steps_per_epoch: steps per epoch.
+        callbacks: `fit` callbacks.
+        initial_step: global steps already done (0: a fresh run).
+        first_epoch: the epoch where this phase's data stream starts.
+        verbose: `fit` verbosity.
+
+    Returns:
+        The `History` of the last `fit`, or `None` when nothing was left to run.
+    """
+    start = max(initial_step, first_epoch * steps_per_epoch)
+    epoch, done = divmod(start, steps_per_epoch)
+    history = None
+    while epoch < epochs:
+        skipped = start - first_epoch * steps_per_epoch
+        dataset = make_dataset()
+        # An interrupted epoch runs its remaining steps, then this fit stops.
+        finish = _StopAfterEpoch() if done else None
+        history = model.fit(
+            dataset.skip(skipped) if skipped else dataset, initial_epoch=epoch, epochs=epochs,
+            steps_per_epoch=steps_per_epoch - done, callbacks=[*callbacks, *filter(None, [finish])],
+            shuffle=False, verbose=verbose,
+        )
+        if finish:
+            model.stop_training = finish.stopped_by_others
+        if model.stop_training:
+            break
+        epoch = epoch + 1 if done else epochs
+        start, done = epoch * steps_per_epoch, 0
+    return history
+
+
+class _StopAfterEpoch(keras.callbacks.Callback):
+    """End `fit` after its first epoch; `stopped_by_others`: another callback stopped it."""
+
+    stopped_by_others = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.stopped_by_others = bool(self.model.stop_training)
+        self.model.stop_training = True
+
+
 class Recipe:
     """How `keras_gan.training.run` builds, trains and saves one model family.
 
@@ -43,12 +99,20 @@ class Recipe:
 
     name = ""
     defaults = {}
+    # `jit_compile="auto"` by device, measured with `python benchmarks/run.py` (BENCHMARKS.md):
+    # on the CPU every family's train step is slower with XLA (GAN 64 px 1.1 s -> 1.5 s,
+    # SRGAN 3.6 -> 5.1 s, CycleGAN 128 px 2.1 -> 30 s, inpainting 0.5 -> 1.5 s per step);
+    # on GPUs XLA fuses the elementwise ops between convolutions (not measured here).
+    # A family overrides this table when its measurements differ.
+    auto_jit_compile = {"cpu": False, "gpu": True}
 
     def resolve(self, config):
         """Return `config` with every `None` field set to this family's default.
 
         Fills from `default_table(config)`, then `derive(config)` sets the values
         computed from others, then `validate(config)` checks the result.
+        `jit_compile="auto"` becomes `auto_jit_compile[device]` ("gpu" when
+        TensorFlow sees a GPU, else "cpu"); `"true"`/`"false"` become booleans.
         """
         table = self.default_table(config)
         values = {
@@ -56,9 +120,24 @@ class Recipe:
             for field in dataclasses.fields(config)
             if getattr(config, field.name) is None and field.name in table
         }
+        values["jit_compile"] = self.resolve_jit_compile(config.jit_compile)
         config = self.derive(dataclasses.replace(config, **values))
         self.validate(config)
         return config
+
+    def resolve_jit_compile(self, value):
+        """Return the boolean `jit_compile` for `True`/`False`, `"true"`/`"false"` or `"auto"`."""
+        if isinstance(value, bool):
+            return value
+        choices = {"true": True, "false": False}
+        if value == "auto":
+            import tensorflow as tf  # physical devices only: the runtime stays uninitialised
+
+            return self.auto_jit_compile["gpu" if tf.config.list_physical_devices("GPU") else "cpu"]
+        if isinstance(value, str) and value.lower() in choices:
+            return choices[value.lower()]
+        raise ValueError("`jit_compile` must be auto, true or false. "
+                         f"Received: jit_compile={value!r}")
 
     def default_table(self, config):
         """The defaults for this config (CycleGAN picks by dataset); `defaults` here."""
@@ -84,12 +163,12 @@ class Recipe:
         """Family callbacks: sample grids, learning-rate schedules."""
         return []
 
-    def fit(self, model, dataset, config, steps_per_epoch, callbacks):
-        """Train; families with phases (SRGAN's pretraining) override this."""
-        return model.fit(
-            dataset, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
-            callbacks=callbacks, shuffle=False, verbose=config.verbose,
-        )
+    def fit(self, model, make_dataset, config, steps_per_epoch, callbacks, initial_step=0):
+        """Train from global step `initial_step` (a resumed run) on datasets from
+        `make_dataset` (see `fit_from_step`); families with phases (SRGAN's
+        pretraining) override this."""
+        return fit_from_step(model, make_dataset, config.epochs, steps_per_epoch, callbacks,
+                             initial_step=initial_step, verbose=config.verbose)
 
     def generators(self, model, config):
         """Return the `GeneratorArtifact`s to save and export."""

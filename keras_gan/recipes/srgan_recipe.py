@@ -10,7 +10,7 @@ from keras_gan.callbacks.super_resolution_grid import SuperResolutionGridCallbac
 from keras_gan.data.super_resolution import super_resolution_dataset
 from keras_gan.models.srgan import CONTENT_LOSSES, SRGAN
 from keras_gan.networks.vgg_features import VGG19_NOTOP_FILE, vgg19_features
-from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
+from keras_gan.recipes.recipe import GeneratorArtifact, Recipe, fit_from_step
 
 PRETRAINED_FILENAME = "srresnet"
 """Generator saved after the pretraining phase (when adversarial epochs follow)."""
@@ -139,21 +139,23 @@ class SRGANRecipe(Recipe):
                 os.path.join(output_dir, f"{PRETRAINED_FILENAME}.keras"), config.pretrain_epochs))
         return callbacks
 
-    def fit(self, model, dataset, config, steps_per_epoch, callbacks):
+    def fit(self, model, make_dataset, config, steps_per_epoch, callbacks, initial_step=0):
         # Phase 1 (SRResNet): pixel loss, generator only. Phase 2 (SRGAN): adversarial.
+        # Each phase reads the data from its start; a resumed run skips the finished phase.
         history = None
-        if config.pretrain_epochs:
+        if initial_step < config.pretrain_epochs * steps_per_epoch:
             model.set_phase("pretrain")
             decay = _PretrainStepDecay(config.learning_rate, config.pretrain_epochs)
-            history = model.fit(dataset, epochs=config.pretrain_epochs,
-                                steps_per_epoch=steps_per_epoch, callbacks=[decay, *callbacks],
-                                shuffle=False, verbose=config.verbose)
+            history = fit_from_step(model, make_dataset, config.pretrain_epochs, steps_per_epoch,
+                                    [decay, *callbacks], initial_step=initial_step,
+                                    verbose=config.verbose)
+            if model.stop_training:
+                return history
         if config.epochs:
             model.set_phase("adversarial")
-            history = model.fit(dataset, initial_epoch=config.pretrain_epochs,
-                                epochs=config.pretrain_epochs + config.epochs,
-                                steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-                                shuffle=False, verbose=config.verbose)
+            history = fit_from_step(model, make_dataset, config.pretrain_epochs + config.epochs,
+                                    steps_per_epoch, callbacks, initial_step=initial_step,
+                                    first_epoch=config.pretrain_epochs, verbose=config.verbose)
         return history
 
     def generators(self, model, config):
