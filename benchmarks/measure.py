@@ -1,0 +1,262 @@
+"""Measurements inside one process: matmul peak, train step, FLOPs, input pipeline.
+
+Each family is built by its real recipe (`keras_gan.recipes`) from a `TrainConfig`
+with the sizes of `FAMILIES`, so the benchmark measures exactly what `train.py`
+trains. Process-global settings (logical CPUs, dtype policy) are set once by the
+worker (`benchmarks/worker.py`) before anything here runs.
+"""
+
+import dataclasses
+import os
+import platform
+import statistics
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from benchmarks.flops import function_flops
+from keras_gan import distribution
+from keras_gan.recipes import get_recipe
+from keras_gan.training import TrainConfig
+
+# The issue's sizes; networks at the family's full default width.
+FAMILIES = {
+    # DCGAN 64 px on MNIST digits resized to 64 px RGB (the embedded, offline set).
+    "gan": {"dataset": "builtin:mnist", "image_size": 64, "channels": 3, "batch_size": 64},
+    # Reference CycleGAN width (64 filters, 6 blocks below 256 px) at 128 px, batch 1.
+    "cyclegan": {"image_size": 128, "batch_size": 1, "filters": 64, "residual_blocks": 6},
+    # SRGAN x4: 96 px HR / 24 px LR crops, 16 blocks x 64 filters, adversarial phase
+    # with the pixel (MSE) content loss (VGG weights are not assumed offline).
+    "srgan": {"image_size": 96, "batch_size": 16, "scale": 4, "pretrain_epochs": 0, "epochs": 1,
+              "content_loss": "mse"},
+    # Gated-conv generator + SN-PatchGAN, 64 px crops, batch 16.
+    "inpainting": {"image_size": 64, "batch_size": 16},
+}
+
+
+def family_config(family, batch_size=None, jit_compile=False, steps_per_execution=1):
+    """The resolved `TrainConfig` of a benchmark family."""
+    values = dict(FAMILIES[family])
+    if batch_size:
+        values["batch_size"] = batch_size
+    config = TrainConfig(model=family, epochs=values.pop("epochs", 1), verbose=0, export="none",
+                         jit_compile=jit_compile, steps_per_execution=steps_per_execution,
+                         **values)
+    return get_recipe(family).resolve(config)
+
+
+def environment():
+    """Versions and the device of this process."""
+    gpus = tf.config.list_logical_devices("GPU")
+    device = "gpu" if gpus else "cpu"
+    name = platform.processor() or platform.machine()
+    if gpus:
+        details = tf.config.experimental.get_device_details(
+            tf.config.list_physical_devices("GPU")[0])
+        name = details.get("device_name", "GPU")
+    else:
+        try:
+            with open("/proc/cpuinfo") as f:
+                name = next((line.split(":", 1)[1].strip() for line in f
+                             if line.startswith("model name")), name)
+        except OSError:
+            pass
+    return {
+        "device": device, "device_name": name, "logical_cpus": os.cpu_count(),
+        "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
+        "python": platform.python_version(),
+        "dtype_policy": keras.mixed_precision.dtype_policy().name,
+        "replicas": len(tf.config.list_logical_devices("GPU" if gpus else "CPU")),
+    }
+
+
+def matmul_peak(dtype="float32", size=2048, repeats=10):
+    """Measured matmul FLOP/s of this process's device (best of `repeats`)."""
+    a = tf.random.normal([size, size], dtype=tf.float32)
+    a = tf.cast(a, dtype)
+    b = tf.cast(tf.random.normal([size, size]), dtype)
+
+    @tf.function
+    def product(x, y):
+        return tf.reduce_sum(tf.cast(tf.matmul(x, y)[:1, :1], tf.float32))
+
+    product(a, b).numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product(a, b).numpy()
+        times.append(time.perf_counter() - start)
+    return 2.0 * size**3 / min(times)
+
+
+class _StepTimes(keras.callbacks.Callback):
+    """Per-step wall times; stops `fit` once `steps` steps after `warmup` are timed or
+    the timed ones add up to `budget_s` (at least one is always timed)."""
+
+    def __init__(self, warmup, steps, budget_s):
+        super().__init__()
+        self.warmup, self.steps, self.budget_s = warmup, steps, budget_s
+        self.times = []
+        self._start = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+        timed = self.times[self.warmup:]
+        if len(timed) >= self.steps or (timed and sum(timed) >= self.budget_s):
+            self.model.stop_training = True
+
+
+_STRATEGIES = {}
+
+
+def _strategy(name):
+    # One strategy per process: a second MirroredStrategy reuses collective instance
+    # keys and its all-reduces fail with shape mismatches.
+    if name not in _STRATEGIES:
+        _STRATEGIES[name] = distribution.get_strategy(name)
+    return _STRATEGIES[name]
+
+
+def build(family, batch_size=None, jit_compile=False, steps_per_execution=1):
+    """Return `(config, data, model)` built as `keras_gan.training.run` builds them."""
+    config = family_config(family, batch_size, jit_compile, steps_per_execution)
+    recipe = get_recipe(family)
+    keras.utils.set_random_seed(config.seed)
+    strategy = _strategy(config.strategy)
+    distribution.check_global_batch(config.batch_size, strategy)
+    data = recipe.make_data(config)
+    with strategy.scope():
+        model = recipe.build_model(config, data)
+    return config, data, model
+
+
+def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps=5,
+                     steps_per_execution=1, budget_s=float("inf")):
+    """Median train-step time of a family with `model.fit` (after `warmup` steps).
+
+    Timing stops after `steps` timed steps or once they take `budget_s` seconds.
+
+    Returns:
+        A dict: `step_s` (median seconds per step), `images_per_s`, `batch_size`,
+        `steps`, `first_step_s` (tracing and compilation included).
+    """
+    config, data, model = build(family, batch_size, jit_compile, steps_per_execution)
+    timer = _StepTimes(warmup, steps, budget_s)
+    calls = warmup + steps
+    model.fit(data.dataset, epochs=1, steps_per_epoch=calls * steps_per_execution,
+              callbacks=[timer], verbose=0)
+    timed = timer.times[warmup:]
+    step = statistics.median(timed) / steps_per_execution
+    return {"batch_size": config.batch_size, "image_size": config.image_size,
+            "filters": config.filters, "step_s": step, "images_per_s": config.batch_size / step,
+            "steps": len(timed), "first_step_s": timer.times[0],
+            "replicas": model.distribute_strategy.num_replicas_in_sync}
+
+
+def train_step_flops(family, batch_size=None):
+    """FLOPs of one train step, counted on its traced graph (see `benchmarks.flops`)."""
+    config, data, model = build(family, batch_size)
+    spec = data.dataset.element_spec
+    flops, by_type, unknown = function_flops(model.train_step, spec, batch_size=config.batch_size)
+    return {"flops": flops, "flops_by_op": by_type, "uncounted_ops": unknown,
+            "batch_size": config.batch_size}
+
+
+def pipeline_throughput(family, batches=20, warmup=3):
+    """Images/s of the family's real input pipeline alone (`recipe.make_data`)."""
+    config = family_config(family)
+    data = get_recipe(family).make_data(config)
+    iterator = iter(data.dataset)
+    for _ in range(warmup):  # fills the cache and the prefetch buffer
+        next(iterator)
+    start = time.perf_counter()
+    for _ in range(batches):
+        batch = next(iterator)
+    tf.nest.map_structure(lambda t: t.numpy(), batch)
+    seconds = time.perf_counter() - start
+    return {"images_per_s": batches * config.batch_size / seconds, "batches": batches,
+            "batch_size": config.batch_size}
+
+
+def generator_latency(model, family, runs=10):
+    """Median ms of the Keras generator on one example (batch 1, eager `predict_on_batch`)."""
+    generator = model.export_generator()
+    config = family_config(family)
+    size = config.image_size // config.scale if family == "srgan" else config.image_size
+    inputs = []
+    for tensor in generator.inputs:
+        shape = [1] + [d if d is not None else size for d in tensor.shape[1:]]
+        inputs.append(np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32))
+    args = inputs if len(inputs) > 1 else inputs[0]
+    for _ in range(2):
+        generator.predict_on_batch(args)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        generator.predict_on_batch(args)
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)
+
+
+def config_dict(config):
+    return {k: v for k, v in dataclasses.asdict(config).items()
+            if k in ("model", "dataset", "image_size", "batch_size", "filters", "residual_blocks")}
+
+
+def inference(family, output_dir, generator_path="", quantize="float32,float16,dynamic,int8"):
+    """Export the family's generator and read latency and size from its verification.
+
+    The generator is the untrained network at the benchmark sizes, or the trained
+    one in `generator_path` (a `.keras` file) when given. Every TFLite variant in
+    `quantize` is exported (int8 included even where `quantize="auto"` leaves it
+    out) and verified by `keras_gan.export.export_generator` in its separate
+    process (2 threads, batch 1); a variant that misses its tolerance is still
+    reported, with `passed: false`.
+
+    Returns:
+        A dict with `keras_ms` (Keras generator, batch 1), `artifacts` (one row per
+        SavedModel/TFLite artifact: variant, size_bytes, latency_ms, psnr_db,
+        passed) and `weights` (`"untrained"` or the file).
+    """
+    from keras_gan.export import export_generator
+    from keras_gan.export.verify import ExportVerificationError
+
+    config, data, model = build(family)
+    artifact = get_recipe(family).generators(model, config)[0]
+    network, weights = artifact.network, "untrained"
+    if generator_path and os.path.isfile(generator_path):
+        network = keras.saving.load_model(generator_path, compile=False)
+        weights = generator_path
+    keras_ms = generator_latency(model if weights == "untrained" else _Wrap(network), family)
+    try:
+        name = family + ("_trained" if weights != "untrained" else "")
+        report = export_generator(network, name=name, output_dir=output_dir,
+                                  formats="saved_model,tflite", quantize=quantize,
+                                  representative_data=artifact.representative_data,
+                                  image_size=artifact.image_size or config.image_size,
+                                  num_verify=2, verbose=False)
+    except ExportVerificationError as error:
+        report = error.report
+    rows = [{k: a.get(k) for k in ("key", "format", "variant", "size_bytes", "latency_ms",
+                                   "psnr_db", "max_abs_error", "passed", "error")}
+            for a in report["artifacts"]]
+    return {"keras_ms": keras_ms, "weights": weights, "artifacts": rows,
+            "threads": report["verification"]["threads"],
+            "lint": sorted({f["layer_type"] for f in report["lint"]}),
+            "input_size": artifact.image_size or config.image_size,
+            "parameters": int(network.count_params())}
+
+
+class _Wrap:
+    """Gives a loaded generator the `export_generator()` method `generator_latency` calls."""
+
+    def __init__(self, network):
+        self.network = network
+
+    def export_generator(self):
+        return self.network
