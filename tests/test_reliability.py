@@ -325,7 +325,12 @@ def _non_generators(folder):
     lambda_model = keras.Model(image, keras.layers.Lambda(lambda t: t * 2.0)(image))
     lambda_model.save(folder / "lambda.keras")
     (folder / "text.keras").write_text("not a zip archive")
+    gan = keras_gan.GAN(keras_gan.networks.dcgan_generator(latent_dim=8, image_size=16, filters=4),
+                        keras_gan.networks.dcgan_discriminator(image_size=16, filters=4))
+    gan.compile()
+    gan.save(folder / "model.keras")  # the whole training model train.py saves
     return {
+        "model": (folder / "model.keras", "training model, not a generator"),
         "classifier": (folder / "classifier.keras", "must output NHWC images"),
         "patchgan": (folder / "patchgan.keras", "not an image generator"),
         "dcgan_d": (folder / "dcgan_d.keras", "must output NHWC images"),

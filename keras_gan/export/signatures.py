@@ -145,7 +145,14 @@ def describe_generator(generator):
     spec.kind  # "latent"
     ```
     """
-    if not isinstance(generator, keras.Model) or not generator.inputs:
+    if hasattr(generator, "export_generator"):  # a whole keras_gan training model
+        raise ValueError(
+            f"This is a whole `{type(generator).__name__}` training model, not a generator: "
+            "export the generator it saved next to it (`generator.keras`), or pass "
+            "`model.export_generator()`. Received: generator="
+            f"<{type(generator).__name__} {generator.name!r}>"
+        )
+    if not isinstance(generator, keras.Model) or not getattr(generator, "inputs", None):
         raise ValueError(
             "Export needs a functional `keras.Model` with named inputs. "
             f"Received: generator={generator!r}"
