@@ -130,3 +130,17 @@ def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, ato
         assert moved > 100 * atol, f"{name} barely trained ({moved}); the comparison would be vacuous"
         assert diff <= atol, f"{name} differs between 1 and {replicas} replicas by {diff} > {atol}"
     return result
+
+
+def tiny_gan_train_flags(epochs, steps_per_epoch):
+    """`train.py` flags of a tiny GAN run (16 px digits, 4 filters, a backup every step).
+
+    Used by the kill-and-resume and multi-worker tests, which run `train.py` in
+    subprocesses (`tests/train_instrumented.py`).
+    """
+    return [
+        "--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
+        "--latent_dim=8", "--batch_size=4", f"--epochs={epochs}",
+        f"--steps_per_epoch={steps_per_epoch}", "--samples=4", "--verbose=2", "--export=none",
+        "--backup_every_steps=1",
+    ]

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 
+import gan_test_helper as helper
 import keras
 import numpy as np
 import pytest
@@ -14,11 +15,7 @@ import keras_gan  # noqa: F401  (registers the custom objects)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTRUMENTED = os.path.join(REPO, "tests", "train_instrumented.py")
-FLAGS = [
-    "--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
-    "--latent_dim=8", "--batch_size=4", "--epochs=2", "--steps_per_epoch=2", "--samples=4",
-    "--verbose=2", "--export=none", "--backup_every_steps=1",
-]
+FLAGS = helper.tiny_gan_train_flags(epochs=2, steps_per_epoch=2)
 WORKERS = 2
 
 

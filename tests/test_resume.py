@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import gan_test_helper as helper
 import keras
 import numpy as np
 import pytest
@@ -20,11 +21,7 @@ from keras_gan.training import TrainConfig, run
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTRUMENTED = os.path.join(REPO, "tests", "train_instrumented.py")
-GAN_FLAGS = [
-    "--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
-    "--latent_dim=8", "--batch_size=4", "--epochs=3", "--steps_per_epoch=3", "--samples=4",
-    "--verbose=2", "--export=none", "--backup_every_steps=1",
-]
+GAN_FLAGS = helper.tiny_gan_train_flags(epochs=3, steps_per_epoch=3)
 
 
 def train_subprocess(output_dir, *flags):
