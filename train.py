@@ -88,6 +88,7 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     if not flags.FLAGS["verbosity"].present:  # TensorFlow's INFO lines drown the progress bar
         logging.set_verbosity(logging.WARNING)
+    from keras_gan.export.verify import ExportVerificationError
     from keras_gan.training import TrainConfig, run
 
     names = [field.name for field in dataclasses.fields(TrainConfig)]
@@ -99,6 +100,12 @@ def main(argv):
         sys.exit(2)
     except FloatingPointError as error:  # a NaN/Inf loss
         print(f"train.py: error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except ExportVerificationError as error:  # training is done and saved; an export is off
+        print(f"train.py: error: Training finished and its files are in "
+              f"{config.resolved_output_dir()}, but the export failed verification: "
+              f"{'; '.join(error.failures)}. Re-export with export.py (e.g. other --quantize).",
+              file=sys.stderr)
         sys.exit(1)
     print(f"Done. Outputs in {config.resolved_output_dir()}")
 

@@ -232,6 +232,23 @@ def test_train_user_errors_are_one_line(tmp_path):
     assert not (tmp_path / "out" / "history.csv").exists()  # all failed before training
 
 
+
+@pytest.mark.slow
+def test_train_export_verification_failure_is_one_line_after_saving(tmp_path):
+    """A verification miss at the end of train.py: one line, exit 1, the run's files kept."""
+    out = tmp_path / "out"
+    args = ["--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
+            "--latent_dim=8", "--batch_size=4", "--epochs=1", "--steps_per_epoch=1",
+            "--verbose=0", "--export=tflite", f"--output_dir={out}"]
+    define = ("cli._define_flags()\n"
+              "from keras_gan.export import verify\n"
+              "verify.DEFAULT_TOLERANCES['dynamic'] = ('psnr', 1000.0)  # impossible")
+    [result] = _run_cli_cases("train", [args], define, cwd=str(tmp_path))
+    _assert_one_error_line(result, "train.py: error:", "failed verification: tflite_dynamic")
+    assert result["code"] == 1
+    assert (out / "generator.keras").is_file() and (out / "model.keras").is_file()
+    assert (tmp_path / "saved_models" / "gan" / "export_report.json").is_file()
+
 @pytest.mark.slow
 def test_absl_flag_errors_and_evaluate_errors_have_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, os.path.join(REPO, "train.py"), "--loss=bogus"],
