@@ -3,8 +3,6 @@
 import dataclasses
 import os
 
-import keras
-
 from keras_gan import data as data_lib
 from keras_gan.callbacks import InpaintingGridCallback
 from keras_gan.callbacks.sample_grid import grid_scale
@@ -84,15 +82,9 @@ class InpaintingRecipe(Recipe):
         batch = next(iter(data.dataset))
         n = max(1, min(8, config.samples, config.batch_size))
         scale = grid_scale(config.image_size)
-        grid = InpaintingGridCallback(os.path.join(output_dir, "samples"),
-                                      batch["image"].numpy()[:n], batch["mask"].numpy()[:n],
-                                      scale=scale)
-        # The latest generator after every epoch, so an interrupted run still leaves one
-        # (the final save in `keras_gan.training.run` overwrites it).
-        checkpoint = keras.callbacks.LambdaCallback(
-            on_epoch_end=lambda epoch, logs: checkpoint.model.generator.save(
-                os.path.join(output_dir, "generator.keras")))
-        return [grid, checkpoint]
+        return [InpaintingGridCallback(os.path.join(output_dir, "samples"),
+                                       batch["image"].numpy()[:n], batch["mask"].numpy()[:n],
+                                       scale=scale)]
 
     def generators(self, model, config):
         return [GeneratorArtifact("generator", model.export_generator(), config.model,
