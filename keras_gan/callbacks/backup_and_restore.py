@@ -12,6 +12,25 @@ WEIGHTS_FILENAME = "state.weights.h5"
 METADATA_FILENAME = "state.json"
 
 
+def global_step(epoch, batch, steps_per_epoch, fit_steps=None):
+    """The global step (1-based) that `batch` of `epoch` ends, across `fit` calls.
+
+    A resumed, partial epoch runs `fit_steps` < `steps_per_epoch` steps: they are
+    the epoch's last ones.
+
+    Args:
+        epoch: the epoch index (`on_epoch_begin`'s `epoch`).
+        batch: the batch index within this `fit`'s epoch.
+        steps_per_epoch: steps of a whole epoch.
+        fit_steps: steps this `fit` runs per epoch (`callback.params["steps"]`);
+            `None` = `steps_per_epoch`.
+
+    Returns:
+        int.
+    """
+    return (epoch + 1) * steps_per_epoch - (fit_steps or steps_per_epoch) + batch + 1
+
+
 class BackupAndRestore(keras.callbacks.BackupAndRestore):
     """`keras.callbacks.BackupAndRestore` that resumes at the saved step, not the epoch.
 
@@ -65,6 +84,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self.epochs = epochs
         self.step = 0  # global steps done (restored by `restore`)
         self.saved_step = None  # the step of the backup on disk
+        self._epoch = 0
 
     def get_config(self):
         return {"backup_dir": self.backup_dir, "steps_per_epoch": self.steps_per_epoch,
@@ -119,13 +139,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         """Nothing: `restore` runs before `fit` (it decides where `fit` starts)."""
 
     def on_epoch_begin(self, epoch, logs=None):
-        # A resumed, partial epoch has fewer steps: they are the epoch's last ones.
-        steps = self.params.get("steps") or self.steps_per_epoch
-        self._epoch_start = (epoch + 1) * self.steps_per_epoch - steps
+        self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         previous = self.step
-        self.step = self._epoch_start + batch + 1
+        self.step = global_step(self._epoch, batch, self.steps_per_epoch, self.params.get("steps"))
         if self.save_freq != "epoch" and self.step // self.save_freq > previous // self.save_freq:
             self._save_model()
 

@@ -4,6 +4,8 @@ import math
 
 import keras
 
+from keras_gan.callbacks.backup_and_restore import global_step
+
 
 class TerminateOnNonFinite(keras.callbacks.Callback):
     """Raise `FloatingPointError` when a value in the batch logs is NaN or Inf.
@@ -46,9 +48,7 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
             return
         values = ", ".join(f"{name}={value}" for name, value in sorted(bad.items()))
         if self.steps_per_epoch:
-            # A resumed, partial epoch has fewer steps: they are the epoch's last ones.
-            offset = self.steps_per_epoch - (self.params.get("steps") or self.steps_per_epoch)
-            step = self._epoch * self.steps_per_epoch + offset + batch + 1
+            step = global_step(self._epoch, batch, self.steps_per_epoch, self.params.get("steps"))
             where = f"step {step} (epoch {self._epoch + 1})"
         else:
             where = f"epoch {self._epoch + 1}, batch {batch + 1}"
