@@ -132,6 +132,46 @@ def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, ato
     return result
 
 
+def check_xla_compiles_once(factory, batch_fn, global_batch=2, steps=3):
+    """`fit` with `jit_compile=True` compiles the train step once, not once per step.
+
+    A value XLA must treat as a compile-time constant (e.g. an index sliced with
+    `x[i]` that depends on a variable) makes every step compile anew: correct
+    results, 10-100x slower steps. Runs in a subprocess and counts TensorFlow's
+    "Compilation of XLA executable" log lines.
+
+    Args:
+        factory: "module:function" returning a compiled model.
+        batch_fn: "module:function" taking the global batch size.
+    """
+    script = textwrap.dedent(
+        f"""
+        import importlib, sys
+        sys.path.insert(0, {REPO!r}); sys.path.insert(0, {os.path.join(REPO, "tests")!r})
+        import tensorflow as tf
+
+        def load(spec):
+            module, fn = spec.split(":")
+            return getattr(importlib.import_module(module), fn)
+
+        model = load({factory!r})()
+        model.jit_compile = True
+        ds = tf.data.Dataset.from_tensors(load({batch_fn!r})({global_batch})).repeat()
+        model.fit(ds, epochs=1, steps_per_epoch={steps}, verbose=0)
+        print("FIT DONE")
+        """
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0", "TF_CPP_VMODULE": "device_compiler=1"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert proc.returncode == 0 and "FIT DONE" in proc.stdout, (
+        f"subprocess failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    compiles = proc.stderr.count("Compilation of XLA executable")
+    assert compiles >= 1, "no XLA compilation was logged; the check would be vacuous"
+    assert compiles == 1, f"the train step was XLA-compiled {compiles} times in {steps} steps"
+    return compiles
+
+
 def tiny_gan_train_flags(epochs, steps_per_epoch):
     """`train.py` flags of a tiny GAN run (16 px digits, 4 filters, a backup every step).
 

@@ -320,6 +320,11 @@ def test_export_image_generator_from_array(tmp_path):
 
 
 @pytest.mark.slow
+def test_xla_compiles_the_step_once_with_the_image_pool():
+    # The pool's slot index used to be a compile-time constant: one compile per step.
+    helper.check_xla_compiles_once("test_cyclegan:tiny_cyclegan", "test_cyclegan:unpaired_batch")
+
+
 def test_replica_equivalence_two_cpus():
     helper.check_replica_equivalence("test_cyclegan:tiny_cyclegan_no_pool", "test_cyclegan:unpaired_batch",
                                      global_batch=4, atol=1e-5)

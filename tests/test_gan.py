@@ -146,3 +146,7 @@ def test_dcgan_sizes_and_channels():
 def test_replica_equivalence(factory):
     batch_fn = "test_gan:image_batch"
     helper.check_replica_equivalence(factory, batch_fn, global_batch=8)
+
+
+def test_xla_compiles_the_step_once():
+    helper.check_xla_compiles_once("test_gan:tiny_wgan_gp", "test_gan:image_batch")

@@ -335,3 +335,7 @@ def test_train_cli_and_export(image_folder, tmp_path):
     interpreter.invoke()
     out_tfl = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     np.testing.assert_allclose(out_tfl, out_sm[:1], atol=1e-4)
+
+
+def test_xla_compiles_the_step_once():
+    helper.check_xla_compiles_once("test_inpainting:tiny_inpainting", "test_inpainting:inpainting_batch")

@@ -334,3 +334,7 @@ def test_tfds_hr_feature_is_the_image_when_there_is_no_image_feature():
         batch = next(iter(data.dataset))
     assert batch["lr"].shape == (2, 4, 4, 3) and batch["hr"].shape == (2, 16, 16, 3)
     assert data.num_examples == 3
+
+
+def test_xla_compiles_the_adversarial_step_once():
+    helper.check_xla_compiles_once("test_srgan:tiny_relativistic", "test_srgan:sr_batch")

@@ -265,12 +265,15 @@ class CycleGAN(AdversarialModel):
         draws = self.random_uniform(batch, [2])  # [coin, slot] per image
         size = self.pool_size
 
+        # tf.gather, not `x[i]`: a sliced index is a compile-time constant under XLA,
+        # which made `jit_compile=True` recompile the step for every new rng_state.
         def body(i, stored, n, out):
-            image = images[i]
+            image = tf.gather(images, i)
+            coin, slot_draw = tf.unstack(tf.gather(draws, i))
             not_full = n < size
-            swap = tf.logical_and(tf.logical_not(not_full), draws[i, 0] > 0.5)
-            slot = tf.where(not_full, n, tf.minimum(tf.cast(draws[i, 1] * size, tf.int32), size - 1))
-            old = stored[slot]
+            swap = tf.logical_and(tf.logical_not(not_full), coin > 0.5)
+            slot = tf.where(not_full, n, tf.minimum(tf.cast(slot_draw * size, tf.int32), size - 1))
+            old = tf.gather(stored, slot)
             returned = tf.where(swap, old, image)
             new = tf.where(tf.logical_or(not_full, swap), image, old)
             stored = tf.tensor_scatter_nd_update(stored, [[slot]], new[None])
