@@ -6,7 +6,7 @@ trains. Process-global settings (logical CPUs, dtype policy) are set once by the
 worker (`benchmarks/worker.py`) before anything here runs.
 """
 
-import dataclasses
+import json
 import os
 import platform
 import statistics
@@ -143,7 +143,8 @@ def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps
 
     Returns:
         A dict: `step_s` (median seconds per step), `images_per_s`, `batch_size`,
-        `steps`, `first_step_s` (tracing and compilation included).
+        `steps`, `first_step_s` (tracing and compilation included), `times_s`
+        (every step, warm-up included).
     """
     config, data, model = build(family, batch_size, jit_compile, steps_per_execution)
     timer = _StepTimes(warmup, steps, budget_s)
@@ -154,7 +155,7 @@ def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps
     step = statistics.median(timed) / steps_per_execution
     return {"batch_size": config.batch_size, "image_size": config.image_size,
             "filters": config.filters, "step_s": step, "images_per_s": config.batch_size / step,
-            "steps": len(timed), "first_step_s": timer.times[0],
+            "steps": len(timed), "first_step_s": timer.times[0], "times_s": timer.times,
             "replicas": model.distribute_strategy.num_replicas_in_sync}
 
 
@@ -183,9 +184,8 @@ def pipeline_throughput(family, batches=20, warmup=3):
             "batch_size": config.batch_size}
 
 
-def generator_latency(model, family, runs=10):
-    """Median ms of the Keras generator on one example (batch 1, eager `predict_on_batch`)."""
-    generator = model.export_generator()
+def generator_latency(generator, family, runs=10):
+    """Median ms of a Keras generator on one example (batch 1, eager `predict_on_batch`)."""
     config = family_config(family)
     size = config.image_size // config.scale if family == "srgan" else config.image_size
     inputs = []
@@ -203,60 +203,86 @@ def generator_latency(model, family, runs=10):
     return statistics.median(times)
 
 
-def config_dict(config):
-    return {k: v for k, v in dataclasses.asdict(config).items()
-            if k in ("model", "dataset", "image_size", "batch_size", "filters", "residual_blocks")}
+QUANTIZE = "float32,float16,dynamic,int8"
+EXPORT_META = "benchmark_export.json"
 
 
-def inference(family, output_dir, generator_path="", quantize="float32,float16,dynamic,int8"):
-    """Export the family's generator and read latency and size from its verification.
+def export_name(family, generator_path=""):
+    """The export's model name: the family, `_trained` for a trained generator file."""
+    return family + ("_trained" if generator_path else "")
+
+
+def export(family, output_dir, generator_path="", quantize=QUANTIZE):
+    """Export the family's generator for `inference` (conversion only, not timed).
 
     The generator is the untrained network at the benchmark sizes, or the trained
-    one in `generator_path` (a `.keras` file) when given. Every TFLite variant in
-    `quantize` is exported (int8 included even where `quantize="auto"` leaves it
-    out) and verified by `keras_gan.export.export_generator` in its separate
-    process (2 threads, batch 1); a variant that misses its tolerance is still
-    reported, with `passed: false`.
+    one in `generator_path` (a `.keras` file). Every TFLite variant in `quantize`
+    is converted (int8 included even where `quantize="auto"` leaves it out) by
+    `keras_gan.export.export_generator` with `verify=False`: `benchmarks/run.py`
+    runs these conversions side by side, and `inference` verifies and times the
+    artifacts afterwards on a quiet machine. Writes `<output_dir>/<name>.keras`
+    (the generator) and `<output_dir>/<name>/` (the export).
 
     Returns:
-        A dict with `keras_ms` (Keras generator, batch 1), `artifacts` (one row per
-        SavedModel/TFLite artifact: variant, size_bytes, latency_ms, psnr_db,
-        passed) and `weights` (`"untrained"` or the file).
+        A dict: `name`, `base_dir`, `weights` (`"untrained"` or the file),
+        `lint`, `input_size`, `parameters`.
     """
     from keras_gan.export import export_generator
-    from keras_gan.export.verify import ExportVerificationError
 
     config, data, model = build(family)
     artifact = get_recipe(family).generators(model, config)[0]
     network, weights = artifact.network, "untrained"
-    if generator_path and os.path.isfile(generator_path):
-        network = keras.saving.load_model(generator_path, compile=False)
+    if generator_path:
+        network = keras.saving.load_model(generator_path, compile=False, safe_mode=True)
         weights = generator_path
-    keras_ms = generator_latency(model if weights == "untrained" else _Wrap(network), family)
-    try:
-        name = family + ("_trained" if weights != "untrained" else "")
-        report = export_generator(network, name=name, output_dir=output_dir,
-                                  formats="saved_model,tflite", quantize=quantize,
-                                  representative_data=artifact.representative_data,
-                                  image_size=artifact.image_size or config.image_size,
-                                  num_verify=2, verbose=False)
-    except ExportVerificationError as error:
-        report = error.report
-    rows = [{k: a.get(k) for k in ("key", "format", "variant", "size_bytes", "latency_ms",
-                                   "psnr_db", "max_abs_error", "passed", "error")}
-            for a in report["artifacts"]]
-    return {"keras_ms": keras_ms, "weights": weights, "artifacts": rows,
-            "threads": report["verification"]["threads"],
+    name = export_name(family, generator_path)
+    os.makedirs(output_dir, exist_ok=True)
+    network.save(os.path.join(output_dir, name + ".keras"))
+    report = export_generator(network, name=name, output_dir=output_dir,
+                              formats="saved_model,tflite", quantize=quantize,
+                              representative_data=artifact.representative_data,
+                              image_size=artifact.image_size or config.image_size,
+                              num_verify=2, verify=False, verbose=False)
+    meta = {"name": name, "base_dir": report["base_dir"], "weights": weights,
             "lint": sorted({f["layer_type"] for f in report["lint"]}),
             "input_size": artifact.image_size or config.image_size,
             "parameters": int(network.count_params())}
+    with open(os.path.join(report["base_dir"], EXPORT_META), "w") as f:
+        json.dump(meta, f)
+    return meta
 
 
-class _Wrap:
-    """Gives a loaded generator the `export_generator()` method `generator_latency` calls."""
+def inference(family, output_dir, generator_path=""):
+    """Latency and size of an `export`ed generator, read from its verification.
 
-    def __init__(self, network):
-        self.network = network
+    Times the Keras generator (batch 1) and runs the export verification
+    (`keras_gan.export.verify.verify_report`: a separate process, 2 threads,
+    batch 1, PSNR against the Keras outputs); an artifact that misses its
+    tolerance is still reported, with `passed: false`.
 
-    def export_generator(self):
-        return self.network
+    Returns:
+        A dict with `keras_ms` (Keras generator, batch 1), `artifacts` (one row per
+        SavedModel/TFLite artifact: variant, size_bytes, latency_ms, psnr_db,
+        passed), `threads` and the export's `weights`, `lint`, `input_size`,
+        `parameters`.
+    """
+    from keras_gan.export.verify import verify_report
+
+    name = export_name(family, generator_path)
+    base_dir = os.path.join(output_dir, name)
+    meta_path = os.path.join(base_dir, EXPORT_META)
+    if not os.path.isfile(meta_path):
+        raise FileNotFoundError(f"No finished export of {name} in {output_dir} (its export "
+                                "record has the error).")
+    with open(meta_path) as f:
+        meta = json.load(f)
+    network = keras.saving.load_model(os.path.join(output_dir, name + ".keras"), compile=False,
+                                      safe_mode=True)
+    keras_ms = generator_latency(network, family)
+    threads = 2
+    results, _ = verify_report(base_dir, threads=threads)
+    rows = [{k: a.get(k) for k in ("key", "format", "variant", "size_bytes", "latency_ms",
+                                   "psnr_db", "max_abs_error", "passed", "error")}
+            for a in results]
+    return {"keras_ms": keras_ms, "artifacts": rows, "threads": threads,
+            **{k: meta[k] for k in ("weights", "lint", "input_size", "parameters")}}

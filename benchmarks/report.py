@@ -249,9 +249,10 @@ def markdown(results):
             "- Replicas: `--cpu_replicas=2` (two logical CPUs, `MirroredStrategy`) against one "
             "replica at the same global batch (CycleGAN at batch 2, its batch 1 cannot be split).",
             "- Inference: `keras_gan.export.export_generator` (SavedModel and every TFLite "
-            "variant, int8 included) and its verification in a separate process: latency = "
-            "median of 20 runs at batch 1 with 2 threads, PSNR against the Keras outputs. "
-            "The Keras row is the generator's `predict_on_batch` at batch 1.",
+            "variant, int8 included; these conversions run first, side by side, and are "
+            "not timed), then its verification in a separate process while nothing else "
+            "runs: latency = median of 20 runs at batch 1 with 2 threads, PSNR against the "
+            "Keras outputs. The Keras row is the generator's `predict_on_batch` at batch 1.",
             ""]
     out += ["## Targets", "",
             _table(["target", "family", "measured", "goal", "status"],

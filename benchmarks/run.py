@@ -1,10 +1,14 @@
 """Regenerate BENCHMARKS.md: `python benchmarks/run.py [--quick] --json results.json`.
 
-Runs one worker process (`benchmarks/worker.py`) per process-global setting:
-float32 and mixed precision (jit off and on, FLOPs, matmul peak, input pipeline),
-two logical CPU replicas, and the exports for inference; on a machine with a GPU
-the float32, mixed and inference processes run again on the GPU. Writes the
-collected results as JSON (`--json`) and the Markdown report (`--output`).
+First the generators are exported (SavedModel and every TFLite variant): these
+conversions are not timed, so they run side by side, one worker process
+(`benchmarks/worker.py`) per group of families. Then one worker per
+process-global setting runs alone, one after the other: float32 and mixed
+precision (jit off and on, FLOPs, matmul peak, input pipeline; the float32 one
+also verifies and times the exported artifacts), and two logical CPU replicas.
+On a machine with a GPU the float32, mixed and inference processes run again on
+the GPU. Writes the collected results as JSON (`--json`) and the Markdown report
+(`--output`).
 """
 
 import argparse
@@ -25,6 +29,7 @@ from benchmarks import report  # noqa: E402
 
 FAMILIES = ("gan", "cyclegan", "srgan", "inpainting")
 REPLICA_BATCH = {"cyclegan": 2}  # batch 1 does not split over 2 replicas
+EXPORT_COST = {"cyclegan": 4, "srgan": 2}  # relative conversion time (others 1)
 TRAINED_SRGAN = os.path.join("runs", "srgan_t91_x4", "generator.keras")
 
 
@@ -38,8 +43,40 @@ def _gpu_visible():
     return out.returncode == 0 and "GPU" in out.stdout
 
 
+def export_plan(families, quick, devices, export_dir, srgan_generator):
+    """The generators to export: a list of `(device, item)` (see `measure.export`)."""
+    items = []
+    for device in devices:
+        output_dir = os.path.join(export_dir, device)
+        items += [(device, {"family": f, "output_dir": output_dir}) for f in families]
+        if ("srgan" in families and not quick and srgan_generator
+                and os.path.isfile(srgan_generator)):
+            items.append((device, {"family": "srgan", "generator_path": srgan_generator,
+                                   "output_dir": output_dir}))
+    return items
+
+
+def export_groups(items, processes):
+    """Split export items over `processes` workers, costliest first onto the least loaded.
+
+    Returns:
+        A list of `(device, [item, ...])`, at most `processes` per device.
+    """
+    groups = []
+    for device in dict.fromkeys(d for d, _ in items):
+        mine = sorted((i for d, i in items if d == device),
+                      key=lambda i: -EXPORT_COST.get(i["family"], 1))
+        bins = [[0, []] for _ in range(max(1, min(processes, len(mine))))]
+        for item in mine:
+            lightest = min(bins, key=lambda b: b[0])
+            lightest[0] += EXPORT_COST.get(item["family"], 1)
+            lightest[1].append(item)
+        groups += [(device, b[1]) for b in bins]
+    return groups
+
+
 def plan(families, quick, gpu, export_dir, srgan_generator):
-    """The worker tasks: a list of `(device, task)`."""
+    """The timed worker tasks, run one at a time: a list of `(device, task)`."""
     steps = {"warmup": 1, "steps": 2, "budget_s": 3.0} if quick else {
         "warmup": 2, "steps": 10, "budget_s": 60.0}
     train = [{"family": f, "jit_compile": jit} for f in families for jit in (False, True)]
@@ -51,13 +88,9 @@ def plan(families, quick, gpu, export_dir, srgan_generator):
                    "train": train + ([{"family": f, "jit_compile": False, "batch_size": b}
                                       for f, b in REPLICA_BATCH.items() if f in families]
                                      if device == "cpu" else [])}
-        # Exports run last in the float32 process (no process-global setting of their own).
-        float32["inference"] = [{"family": f, "output_dir": os.path.join(export_dir, device)}
-                                for f in families]
-        if ("srgan" in families and not quick and srgan_generator
-                and os.path.isfile(srgan_generator)):
-            float32["inference"].append({"family": "srgan", "generator_path": srgan_generator,
-                                         "output_dir": os.path.join(export_dir, device)})
+        # The exported artifacts are verified and timed last in the float32 process.
+        float32["inference"] = [item for _, item in export_plan(
+            families, quick, [device], export_dir, srgan_generator)]
         tasks += [(device, float32), (device, {**base, "precision": "mixed"})]
         if device == "cpu":
             tasks.append((device, {"replicas": 2, "precision": "float32", **steps,
@@ -67,26 +100,52 @@ def plan(families, quick, gpu, export_dir, srgan_generator):
     return tasks
 
 
-def run_worker(device, task, timeout):
-    """Run one worker process; return its result dict (with `error` when it failed)."""
+def _worker_env(device):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
                PYTHONPATH=os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")]))
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = "-1"
-    start = time.perf_counter()
-    load = os.getloadavg()[0]
-    try:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.worker", json.dumps(task)],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-        lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-        result = json.loads(lines[-1][len("RESULT "):]) if lines else {
-            "error": f"exit {proc.returncode}: {proc.stderr[-2000:]}", "records": []}
-    except subprocess.TimeoutExpired:
-        result = {"error": f"timed out after {timeout} s", "records": []}
-    result.update(device=device, replicas=task.get("replicas", 1),
-                  precision=task.get("precision", "float32"), load_before=load,
-                  wall_s=round(time.perf_counter() - start, 1))
-    return result
+    return env
+
+
+def _result(stdout, returncode, stderr):
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    if lines:
+        return json.loads(lines[-1][len("RESULT "):])
+    return {"error": f"exit {returncode}: {stderr[-2000:]}", "records": []}
+
+
+def run_workers(jobs, timeout):
+    """Run worker processes side by side; return their result dicts, in order.
+
+    Args:
+        jobs: a list of `(device, task)`.
+        timeout: seconds per process.
+    """
+    start, load = time.perf_counter(), os.getloadavg()[0]
+    procs = [subprocess.Popen([sys.executable, "-m", "benchmarks.worker", json.dumps(task)],
+                              cwd=REPO, env=_worker_env(device), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for device, task in jobs]
+    results = []
+    for (device, task), proc in zip(jobs, procs, strict=True):
+        try:
+            remaining = max(1.0, timeout - (time.perf_counter() - start))
+            stdout, stderr = proc.communicate(timeout=remaining)
+            result = _result(stdout, proc.returncode, stderr)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            result = {"error": f"timed out after {timeout} s", "records": []}
+        result.update(device=device, replicas=task.get("replicas", 1),
+                      precision=task.get("precision", "float32"), load_before=load,
+                      wall_s=round(time.perf_counter() - start, 1))
+        results.append(result)
+    return results
+
+
+def run_worker(device, task, timeout):
+    """Run one worker process alone; return its result dict (with `error` when it failed)."""
+    return run_workers([(device, task)], timeout)[0]
 
 
 def main(argv=None):
@@ -103,6 +162,9 @@ def main(argv=None):
                              "inference row when the file exists, without --quick (the "
                              "benchmark-size rows use untrained weights); empty = none.")
     parser.add_argument("--timeout", type=int, default=1800, help="Seconds per worker process.")
+    parser.add_argument("--export_processes", type=int, default=min(4, os.cpu_count() or 1),
+                        help="Export (conversion) workers run side by side; default: "
+                             "min(4, CPUs).")
     parser.add_argument("--from_json", default="",
                         help="Only rewrite --output from results saved by an earlier --json.")
     args = parser.parse_args(argv)
@@ -124,6 +186,19 @@ def main(argv=None):
     srgan_generator = os.path.join(REPO, args.srgan_generator) if args.srgan_generator else ""
     processes = []
     with tempfile.TemporaryDirectory(prefix="keras_gan_bench_") as export_dir:
+        devices = ["cpu"] + (["gpu"] if gpu else [])
+        groups = export_groups(export_plan(families, args.quick, devices, export_dir,
+                                           srgan_generator), args.export_processes)
+        print(f"[{time.perf_counter() - start:6.0f} s] exports: {len(groups)} processes side "
+              "by side (not timed)", flush=True)
+        exports = run_workers([(device, {"export": items}) for device, items in groups],
+                              args.timeout)
+        for result in exports:
+            for record in result["records"]:
+                if record.get("error"):
+                    print(f"  export of {record['family']} failed: {record['error'][:500]}",
+                          file=sys.stderr)
+        processes += exports
         for device, task in plan(families, args.quick, gpu, export_dir, srgan_generator):
             print(f"[{time.perf_counter() - start:6.0f} s] {device}: {task['precision']}, "
                   f"{task.get('replicas', 1)} replica(s)", flush=True)
@@ -131,7 +206,8 @@ def main(argv=None):
             if processes[-1].get("error"):
                 print(f"  failed: {processes[-1]['error'][:500]}", file=sys.stderr)
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
-    per_process = [(p["device"], p["precision"], p["replicas"], p["wall_s"]) for p in processes]
+    per_process = [(p["device"], "export" if "export" in p.get("task", {}) else p["precision"],
+                    p["replicas"], p["wall_s"]) for p in processes]
     steps = plan(families, args.quick, False, "", "")[0][1]
     results = {
         "meta": {"command": command, "quick": args.quick, "gpu_visible": gpu,

@@ -8,7 +8,12 @@ task is a JSON object:
      "train": [{"family": "gan", "jit_compile": false, "batch_size": null}, ...],
      "flops": ["gan", ...], "pipeline": ["gan", ...], "warmup": 2, "steps": 5,
      "budget_s": 60,
+     "export": [{"family": "srgan", "output_dir": "/tmp/x", "generator_path": ""}],
      "inference": [{"family": "srgan", "output_dir": "/tmp/x", "generator_path": ""}]}
+
+`export` items convert a generator (not timed; `benchmarks/run.py` runs several
+export workers side by side); `inference` items verify and time an earlier
+export of the same item.
 
 The worker prints one JSON line prefixed with `RESULT ` (the last stdout line):
 the environment, the matmul peak and one record per measurement. A measurement
@@ -76,6 +81,11 @@ def run_task(task):
         record.update(_guarded(measure.pipeline_throughput, family=family,
                                batches=int(task.get("pipeline_batches", 20))))
         out["records"].append(record)
+    for item in task.get("export", []):
+        record = {"kind": "export", **item}
+        record.update(_guarded(measure.export, **item))
+        out["records"].append(record)
+        keras.backend.clear_session()
     for item in task.get("inference", []):
         record = {"kind": "inference", **item}
         record.update(_guarded(measure.inference, **item))

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from benchmarks import report
 from benchmarks.flops import function_flops
-from benchmarks.run import plan
+from benchmarks.run import export_groups, export_plan, plan
 from keras_gan.recipes import get_recipe
 
 
@@ -56,6 +56,20 @@ def test_quick_plan_has_every_row():
     assert [r["batch_size"] for r in tasks[2][1]["train"]] == [None, 2]
     gpu = plan(["gan"], quick=True, gpu=True, export_dir="/tmp/x", srgan_generator="")
     assert [d for d, _ in gpu].count("gpu") == 2  # float32 (with the exports) and mixed
+
+
+def test_exports_are_split_over_processes_costliest_first():
+    items = export_plan(["gan", "cyclegan", "srgan", "inpainting"], quick=True,
+                        devices=["cpu"], export_dir="/tmp/x", srgan_generator="")
+    assert [i["family"] for _, i in items] == ["gan", "cyclegan", "srgan", "inpainting"]
+    groups = export_groups(items, processes=2)
+    assert [[i["family"] for i in g] for _, g in groups] == [["cyclegan"],
+                                                             ["srgan", "gan", "inpainting"]]
+    assert [len(g) for _, g in export_groups(items, processes=8)] == [1, 1, 1, 1]
+    assert [len(g) for _, g in export_groups(items, processes=1)] == [4]
+    both = export_plan(["gan"], quick=True, devices=["cpu", "gpu"], export_dir="/tmp/x",
+                       srgan_generator="")
+    assert [(d, len(g)) for d, g in export_groups(both, processes=2)] == [("cpu", 1), ("gpu", 1)]
 
 
 def _results():

@@ -118,6 +118,42 @@ def format_table(results):
     return "\n".join(lines)
 
 
+def verify_report(base_dir, tolerances=None, threads=2, runs=20):
+    """Verify every artifact that a published export's `export_report.json` lists.
+
+    Unlike `verify_export`, a miss is not raised: each result says `passed`.
+
+    Args:
+        base_dir: the model folder, e.g. `saved_models/gan`.
+        tolerances: overrides of `DEFAULT_TOLERANCES`, e.g. `{"int8": ("psnr", 40.0)}`.
+        threads: runtime threads.
+        runs: timed runs per artifact.
+
+    Returns:
+        `(results, report)`: one result dict per artifact (see `run_verifier`) and
+        the loaded report.
+
+    Example:
+    ```python
+    results, _ = verify_report("saved_models/gan")
+    print([(r["key"], r["latency_ms"], r["passed"]) for r in results])
+    ```
+    """
+    with open(os.path.join(base_dir, "export_report.json")) as f:
+        report = json.load(f)
+    tolerances = {**DEFAULT_TOLERANCES, **(tolerances or {})}
+    artifacts = []
+    for artifact in report["artifacts"]:
+        metric, tolerance = tolerances[artifact["variant"]]
+        artifacts.append({**artifact["verify"], "key": artifact["key"], "format": artifact["format"],
+                          "variant": artifact["variant"],
+                          "path": os.path.join(base_dir, artifact["relpath"]),
+                          "metric": metric, "tolerance": tolerance})
+    results, _ = run_verifier(artifacts, os.path.join(base_dir, report["verification_data"]),
+                              threads=threads, runs=runs)
+    return results, report
+
+
 def verify_export(base_dir, tolerances=None, threads=2, runs=20):
     """Re-verify a published export from its `export_report.json`.
 
@@ -138,18 +174,7 @@ def verify_export(base_dir, tolerances=None, threads=2, runs=20):
     verify_export("saved_models/gan")
     ```
     """
-    with open(os.path.join(base_dir, "export_report.json")) as f:
-        report = json.load(f)
-    tolerances = {**DEFAULT_TOLERANCES, **(tolerances or {})}
-    artifacts = []
-    for artifact in report["artifacts"]:
-        metric, tolerance = tolerances[artifact["variant"]]
-        artifacts.append({**artifact["verify"], "key": artifact["key"], "format": artifact["format"],
-                          "variant": artifact["variant"],
-                          "path": os.path.join(base_dir, artifact["relpath"]),
-                          "metric": metric, "tolerance": tolerance})
-    results, _ = run_verifier(artifacts, os.path.join(base_dir, report["verification_data"]),
-                              threads=threads, runs=runs)
+    results, report = verify_report(base_dir, tolerances, threads, runs)
     failures = failure_lines(results)
     if failures:
         raise ExportVerificationError(failures, report)
