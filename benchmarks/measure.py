@@ -266,7 +266,7 @@ def inference(family, output_dir, generator_path=""):
         passed), `threads` and the export's `weights`, `lint`, `input_size`,
         `parameters`.
     """
-    from keras_gan.export.verify import verify_report
+    from keras_gan.export import verify_report
 
     name = export_name(family, generator_path)
     base_dir = os.path.join(output_dir, name)

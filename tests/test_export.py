@@ -24,6 +24,7 @@ from keras_gan.export import (
     export_generator,
     lint_generator,
     verify_export,
+    verify_report,
 )
 from keras_gan.export import exporter as exporter_lib
 from keras_gan.export import verify as verify_lib
@@ -197,6 +198,9 @@ def test_verifier_fails_on_tampered_tflite_and_impossible_tolerance(full_export,
     with pytest.raises(ExportVerificationError) as info:
         verify_export(str(copy), tolerances={"int8": ("psnr", 500.0)}, runs=2)
     assert len(info.value.failures) == 1 and info.value.failures[0].startswith("tflite_int8:")
+    results, report = verify_report(str(copy), tolerances={"int8": ("psnr", 500.0)}, runs=2)
+    assert [r["key"] for r in results if not r["passed"]] == ["tflite_int8"]  # not raised
+    assert len(results) == len(report["artifacts"]) and all(r["latency_ms"] for r in results)
 
     # Flip weight bytes in the middle of the float32 model: wrong outputs or load failure.
     path = copy / "tflite" / "gan_float32.tflite"

@@ -15,6 +15,7 @@ from keras_gan.export.verify import (
     ExportVerificationError,
     format_table,
     verify_export,
+    verify_report,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "lint_generator",
     "parse_list",
     "verify_export",
+    "verify_report",
 ]
