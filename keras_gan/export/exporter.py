@@ -316,7 +316,11 @@ def export_generator(
             sources = {variant: batch1 for variant in quantize}
             if "int8" in quantize:
                 samples = _sample_inputs(spec, num_representative, seed + 2, size, images)
-                rewritten = int8_friendly(generator)  # e.g. PReLU -> ops XNNPACK runs in int8
+                # Same function, int8-friendly: PReLU -> ops XNNPACK runs; instance norms
+                # centred, their convolutions range-equalized on the calibration samples.
+                calibration = [samples[item.name] for item in spec.inputs]
+                rewritten = int8_friendly(generator, calibration if len(calibration) > 1
+                                          else calibration[0])
                 if rewritten is not generator:
                     sources["int8"] = os.path.join(tmp, "batch1_int8")
                     saved_model_lib.write_saved_model(
