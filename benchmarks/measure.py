@@ -9,6 +9,7 @@ worker (`benchmarks/worker.py`) before anything here runs.
 import json
 import os
 import platform
+import signal
 import statistics
 import time
 
@@ -34,6 +35,46 @@ FAMILIES = {
     # Gated-conv generator + SN-PatchGAN, 64 px crops, batch 16.
     "inpainting": {"image_size": 64, "batch_size": 16},
 }
+
+
+class Quiet:
+    """Pauses other processes (SIGSTOP) while a timed section runs; resumes them after.
+
+    `benchmarks/run.py` converts the exports (not timed) in background processes
+    while the timed workers trace and compile (not timed either); every timed
+    section (`with quiet:`) stops them first, so timings see an otherwise idle
+    machine. A PID that has exited is skipped (`run.py` reaps its children only
+    after the timed workers end, so a PID is never reused meanwhile).
+
+    Args:
+        pids: the process IDs to pause.
+    """
+
+    def __init__(self, pids=()):
+        self.pids = [int(p) for p in pids]
+        self.paused = False
+
+    def _signal(self, signum):
+        for pid in self.pids:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def __enter__(self):
+        if not self.paused:
+            self._signal(signal.SIGSTOP)
+            self.paused = True
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.paused:
+            self._signal(signal.SIGCONT)
+            self.paused = False
+        return False
+
+
+NOBODY = Quiet()  # pauses nothing
 
 
 def family_config(family, batch_size=None, jit_compile=False, steps_per_execution=1):
@@ -72,8 +113,8 @@ def environment():
     }
 
 
-def matmul_peak(dtype="float32", size=2048, repeats=10):
-    """Measured matmul FLOP/s of this process's device (best of `repeats`)."""
+def matmul_peak(dtype="float32", size=2048, repeats=10, quiet=NOBODY):
+    """Measured matmul FLOP/s of this process's device (best of `repeats`, under `quiet`)."""
     a = tf.random.normal([size, size], dtype=tf.float32)
     a = tf.cast(a, dtype)
     b = tf.cast(tf.random.normal([size, size]), dtype)
@@ -84,24 +125,28 @@ def matmul_peak(dtype="float32", size=2048, repeats=10):
 
     product(a, b).numpy()
     times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        product(a, b).numpy()
-        times.append(time.perf_counter() - start)
+    with quiet:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            product(a, b).numpy()
+            times.append(time.perf_counter() - start)
     return 2.0 * size**3 / min(times)
 
 
 class _StepTimes(keras.callbacks.Callback):
     """Per-step wall times; stops `fit` once `steps` steps after `warmup` are timed or
-    the timed ones add up to `budget_s` (at least one is always timed)."""
+    the timed ones add up to `budget_s` (at least one is always timed). The timed
+    steps run under `quiet`."""
 
-    def __init__(self, warmup, steps, budget_s):
+    def __init__(self, warmup, steps, budget_s, quiet=NOBODY):
         super().__init__()
-        self.warmup, self.steps, self.budget_s = warmup, steps, budget_s
+        self.warmup, self.steps, self.budget_s, self.quiet = warmup, steps, budget_s, quiet
         self.times = []
         self._start = None
 
     def on_train_batch_begin(self, batch, logs=None):
+        if len(self.times) == self.warmup:
+            self.quiet.__enter__()
         self._start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -109,6 +154,9 @@ class _StepTimes(keras.callbacks.Callback):
         timed = self.times[self.warmup:]
         if len(timed) >= self.steps or (timed and sum(timed) >= self.budget_s):
             self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        self.quiet.__exit__(None, None, None)
 
 
 _STRATEGIES = {}
@@ -136,10 +184,11 @@ def build(family, batch_size=None, jit_compile=False, steps_per_execution=1):
 
 
 def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps=5,
-                     steps_per_execution=1, budget_s=float("inf")):
+                     steps_per_execution=1, budget_s=float("inf"), quiet=NOBODY):
     """Median train-step time of a family with `model.fit` (after `warmup` steps).
 
-    Timing stops after `steps` timed steps or once they take `budget_s` seconds.
+    Timing stops after `steps` timed steps or once they take `budget_s` seconds;
+    the timed steps run under `quiet` (a `Quiet`).
 
     Returns:
         A dict: `step_s` (median seconds per step), `images_per_s`, `batch_size`,
@@ -147,10 +196,13 @@ def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps
         (every step, warm-up included).
     """
     config, data, model = build(family, batch_size, jit_compile, steps_per_execution)
-    timer = _StepTimes(warmup, steps, budget_s)
+    timer = _StepTimes(warmup, steps, budget_s, quiet)
     calls = warmup + steps
-    model.fit(data.dataset, epochs=1, steps_per_epoch=calls * steps_per_execution,
-              callbacks=[timer], verbose=0)
+    try:
+        model.fit(data.dataset, epochs=1, steps_per_epoch=calls * steps_per_execution,
+                  callbacks=[timer], verbose=0)
+    finally:
+        quiet.__exit__(None, None, None)
     timed = timer.times[warmup:]
     step = statistics.median(timed) / steps_per_execution
     return {"batch_size": config.batch_size, "image_size": config.image_size,
@@ -168,18 +220,20 @@ def train_step_flops(family, batch_size=None):
             "batch_size": config.batch_size}
 
 
-def pipeline_throughput(family, batches=20, warmup=3):
-    """Images/s of the family's real input pipeline alone (`recipe.make_data`)."""
+def pipeline_throughput(family, batches=20, warmup=3, quiet=NOBODY):
+    """Images/s of the family's real input pipeline alone (`recipe.make_data`), timed
+    under `quiet`."""
     config = family_config(family)
     data = get_recipe(family).make_data(config)
     iterator = iter(data.dataset)
     for _ in range(warmup):  # fills the cache and the prefetch buffer
         next(iterator)
-    start = time.perf_counter()
-    for _ in range(batches):
-        batch = next(iterator)
-    tf.nest.map_structure(lambda t: t.numpy(), batch)
-    seconds = time.perf_counter() - start
+    with quiet:
+        start = time.perf_counter()
+        for _ in range(batches):
+            batch = next(iterator)
+        tf.nest.map_structure(lambda t: t.numpy(), batch)
+        seconds = time.perf_counter() - start
     return {"images_per_s": batches * config.batch_size / seconds, "batches": batches,
             "batch_size": config.batch_size}
 

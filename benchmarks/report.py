@@ -237,7 +237,10 @@ def markdown(results):
             "data at the sizes below, full-width default networks, time per step from a "
             "callback; images/s = global batch / median step time. Mixed precision is "
             "`mixed_bfloat16` on CPU and `mixed_float16` on GPU. Each (replicas, precision) "
-            "setting runs in its own process.",
+            "setting runs in its own process. The exports' conversions (not timed) run in "
+            "a background process that is paused (SIGSTOP) during every timed section, so "
+            "timed steps, the pipeline and the matmul peak see an otherwise idle machine; "
+            "the *first step* (tracing and compiling, not timed) shares it with them.",
             "- FLOPs of one train step: the step traced with `tf.function` and the FLOPs of "
             "its Conv2D, Conv2D gradient (BackpropInput/Filter) and MatMul ops summed from "
             "their static shapes (`benchmarks/flops.py`); elementwise ops, normalizations and "
@@ -249,9 +252,9 @@ def markdown(results):
             "- Replicas: `--cpu_replicas=2` (two logical CPUs, `MirroredStrategy`) against one "
             "replica at the same global batch (CycleGAN at batch 2, its batch 1 cannot be split).",
             "- Inference: `keras_gan.export.export_generator` (SavedModel and every TFLite "
-            "variant, int8 included; these conversions run first, side by side, and are "
-            "not timed), then its verification in a separate process while nothing else "
-            "runs: latency = median of 20 runs at batch 1 with 2 threads, PSNR against the "
+            "variant, int8 included; these conversions are not timed), then, once every "
+            "export has finished, its verification in a separate process while nothing "
+            "else runs: latency = median of 20 runs at batch 1 with 2 threads, PSNR against the "
             "Keras outputs. The Keras row is the generator's `predict_on_batch` at batch 1.",
             ""]
     out += ["## Targets", "",

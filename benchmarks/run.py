@@ -1,14 +1,14 @@
 """Regenerate BENCHMARKS.md: `python benchmarks/run.py [--quick] --json results.json`.
 
-First the generators are exported (SavedModel and every TFLite variant): these
-conversions are not timed, so they run side by side, one worker process
-(`benchmarks/worker.py`) per group of families. Then one worker per
-process-global setting runs alone, one after the other: float32 and mixed
-precision (jit off and on, FLOPs, matmul peak, input pipeline; the float32 one
-also verifies and times the exported artifacts), and two logical CPU replicas.
-On a machine with a GPU the float32, mixed and inference processes run again on
-the GPU. Writes the collected results as JSON (`--json`) and the Markdown report
-(`--output`).
+The generators' exports (SavedModel and every TFLite variant) are conversions,
+not timed: they run in background worker processes (`benchmarks/worker.py`)
+while the measuring workers trace and compile, and are paused (SIGSTOP) during
+every timed section. The measuring workers run one after the other, one per
+process-global setting: float32 and mixed precision (jit off and on, FLOPs,
+matmul peak, input pipeline) and two logical CPU replicas; a last worker, once
+the exports have finished, verifies and times them. On a machine with a GPU the
+float32, mixed and inference workers run again on the GPU. Writes the collected
+results as JSON (`--json`) and the Markdown report (`--output`).
 """
 
 import argparse
@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -76,28 +77,37 @@ def export_groups(items, processes):
 
 
 def plan(families, quick, gpu, export_dir, srgan_generator):
-    """The timed worker tasks, run one at a time: a list of `(device, task)`."""
+    """The measuring worker tasks, run one at a time: a list of `(device, task)`.
+
+    The train, FLOPs, pipeline and peak tasks come first; the `inference` task
+    (verify and time the exports) of each device comes last.
+    """
     steps = {"warmup": 1, "steps": 2, "budget_s": 3.0} if quick else {
         "warmup": 2, "steps": 10, "budget_s": 60.0}
-    train = [{"family": f, "jit_compile": jit} for f in families for jit in (False, True)]
-    tasks = []
+    # The first step after tracing is still slow under MirroredStrategy: the rows
+    # that the 2-replica ratio compares warm up for 2 steps even in --quick.
+    ratio = {"warmup": max(2, steps["warmup"])}
+    train = [{"family": f, "jit_compile": jit, **({} if jit else ratio)}
+             for f in families for jit in (False, True)]
+    tasks, last = [], []
     for device in ["cpu"] + (["gpu"] if gpu else []):
         base = {"peak": True, "train": train, **steps}
         float32 = {**base, "precision": "float32", "flops": list(families),
                    "pipeline": list(families),
-                   "train": train + ([{"family": f, "jit_compile": False, "batch_size": b}
+                   "train": train + ([{"family": f, "jit_compile": False, "batch_size": b,
+                                       **ratio}
                                       for f, b in REPLICA_BATCH.items() if f in families]
                                      if device == "cpu" else [])}
-        # The exported artifacts are verified and timed last in the float32 process.
-        float32["inference"] = [item for _, item in export_plan(
-            families, quick, [device], export_dir, srgan_generator)]
         tasks += [(device, float32), (device, {**base, "precision": "mixed"})]
         if device == "cpu":
             tasks.append((device, {"replicas": 2, "precision": "float32", **steps,
                                    "train": [{"family": f, "jit_compile": False,
-                                              "batch_size": REPLICA_BATCH.get(f)}
+                                              "batch_size": REPLICA_BATCH.get(f), **ratio}
                                              for f in families]}))
-    return tasks
+        last.append((device, {"precision": "float32", "inference": [
+            item for _, item in export_plan(families, quick, [device], export_dir,
+                                            srgan_generator)]}))
+    return tasks + last
 
 
 def _worker_env(device):
@@ -115,21 +125,25 @@ def _result(stdout, returncode, stderr):
     return {"error": f"exit {returncode}: {stderr[-2000:]}", "records": []}
 
 
-def run_workers(jobs, timeout):
-    """Run worker processes side by side; return their result dicts, in order.
+def start_workers(jobs):
+    """Start worker processes (side by side); `finish_workers` collects them.
 
     Args:
         jobs: a list of `(device, task)`.
-        timeout: seconds per process.
     """
-    start, load = time.perf_counter(), os.getloadavg()[0]
-    procs = [subprocess.Popen([sys.executable, "-m", "benchmarks.worker", json.dumps(task)],
-                              cwd=REPO, env=_worker_env(device), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for device, task in jobs]
+    return {"jobs": jobs, "start": time.perf_counter(), "load": os.getloadavg()[0],
+            "procs": [subprocess.Popen([sys.executable, "-m", "benchmarks.worker",
+                                        json.dumps(task)], cwd=REPO, env=_worker_env(device),
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True) for device, task in jobs]}
+
+
+def finish_workers(started, timeout):
+    """Wait for workers from `start_workers`; return their result dicts, in order."""
     results = []
-    for (device, task), proc in zip(jobs, procs, strict=True):
+    for (device, task), proc in zip(started["jobs"], started["procs"], strict=True):
         try:
-            remaining = max(1.0, timeout - (time.perf_counter() - start))
+            remaining = max(1.0, timeout - (time.perf_counter() - started["start"]))
             stdout, stderr = proc.communicate(timeout=remaining)
             result = _result(stdout, proc.returncode, stderr)
         except subprocess.TimeoutExpired:
@@ -137,15 +151,34 @@ def run_workers(jobs, timeout):
             proc.communicate()
             result = {"error": f"timed out after {timeout} s", "records": []}
         result.update(device=device, replicas=task.get("replicas", 1),
-                      precision=task.get("precision", "float32"), load_before=load,
-                      wall_s=round(time.perf_counter() - start, 1))
+                      precision=task.get("precision", "float32"),
+                      load_before=started["load"],
+                      wall_s=round(time.perf_counter() - started["start"], 1))
         results.append(result)
     return results
 
 
 def run_worker(device, task, timeout):
-    """Run one worker process alone; return its result dict (with `error` when it failed)."""
-    return run_workers([(device, task)], timeout)[0]
+    """Run one worker process; return its result dict (with `error` when it failed)."""
+    return finish_workers(start_workers([(device, task)]), timeout)[0]
+
+
+def _resume(pids):
+    """Resume (SIGCONT) export workers a crashed measuring worker may have left paused."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def _report_export_errors(result):
+    if result.get("error"):
+        print(f"  export worker failed: {result['error'][:500]}", file=sys.stderr)
+    for record in result.get("records", []):
+        if record.get("error"):
+            print(f"  export of {record['family']} failed: {record['error'][:500]}",
+                  file=sys.stderr)
 
 
 def main(argv=None):
@@ -162,9 +195,11 @@ def main(argv=None):
                              "inference row when the file exists, without --quick (the "
                              "benchmark-size rows use untrained weights); empty = none.")
     parser.add_argument("--timeout", type=int, default=1800, help="Seconds per worker process.")
-    parser.add_argument("--export_processes", type=int, default=min(4, os.cpu_count() or 1),
-                        help="Export (conversion) workers run side by side; default: "
-                             "min(4, CPUs).")
+    parser.add_argument("--export_processes", type=int,
+                        default=max(1, min(4, (os.cpu_count() or 2) // 2)),
+                        help="Export (conversion) workers, run in the background while "
+                             "the measuring workers trace and compile; paused during "
+                             "every timed section. Default: half the CPUs, 1 to 4.")
     parser.add_argument("--from_json", default="",
                         help="Only rewrite --output from results saved by an earlier --json.")
     args = parser.parse_args(argv)
@@ -189,22 +224,33 @@ def main(argv=None):
         devices = ["cpu"] + (["gpu"] if gpu else [])
         groups = export_groups(export_plan(families, args.quick, devices, export_dir,
                                            srgan_generator), args.export_processes)
-        print(f"[{time.perf_counter() - start:6.0f} s] exports: {len(groups)} processes side "
-              "by side (not timed)", flush=True)
-        exports = run_workers([(device, {"export": items}) for device, items in groups],
-                              args.timeout)
-        for result in exports:
-            for record in result["records"]:
-                if record.get("error"):
-                    print(f"  export of {record['family']} failed: {record['error'][:500]}",
-                          file=sys.stderr)
-        processes += exports
-        for device, task in plan(families, args.quick, gpu, export_dir, srgan_generator):
-            print(f"[{time.perf_counter() - start:6.0f} s] {device}: {task['precision']}, "
-                  f"{task.get('replicas', 1)} replica(s)", flush=True)
-            processes.append(run_worker(device, task, args.timeout))
-            if processes[-1].get("error"):
-                print(f"  failed: {processes[-1]['error'][:500]}", file=sys.stderr)
+        print(f"[{time.perf_counter() - start:6.0f} s] exports: {len(groups)} background "
+              "process(es), paused while anything is timed", flush=True)
+        exports = start_workers([(device, {"export": items}) for device, items in groups])
+        pause_pids = [proc.pid for proc in exports["procs"]]
+        try:
+            for device, task in plan(families, args.quick, gpu, export_dir, srgan_generator):
+                if "inference" in task and exports:  # needs every export finished
+                    _resume(pause_pids)
+                    print(f"[{time.perf_counter() - start:6.0f} s] waiting for the exports",
+                          flush=True)
+                    for result in finish_workers(exports, args.timeout):
+                        _report_export_errors(result)
+                        processes.append(result)
+                    exports, pause_pids = None, []  # reaped: their PIDs may be reused
+                print(f"[{time.perf_counter() - start:6.0f} s] {device}: {task['precision']}, "
+                      f"{task.get('replicas', 1)} replica(s)"
+                      + (", inference" if "inference" in task else ""), flush=True)
+                processes.append(run_worker(device, {**task, "pause_pids": pause_pids},
+                                            args.timeout))
+                if processes[-1].get("error"):
+                    print(f"  failed: {processes[-1]['error'][:500]}", file=sys.stderr)
+        finally:
+            if exports:  # a failure above: never leave paused exports behind
+                _resume(pause_pids)
+                for proc in exports["procs"]:
+                    proc.kill()
+                    proc.communicate()
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
     per_process = [(p["device"], "export" if "export" in p.get("task", {}) else p["precision"],
                     p["replicas"], p["wall_s"]) for p in processes]

@@ -7,13 +7,15 @@ task is a JSON object:
     {"replicas": 1, "precision": "float32" | "mixed", "peak": true,
      "train": [{"family": "gan", "jit_compile": false, "batch_size": null}, ...],
      "flops": ["gan", ...], "pipeline": ["gan", ...], "warmup": 2, "steps": 5,
-     "budget_s": 60,
+     "budget_s": 60, "pause_pids": [1234],
      "export": [{"family": "srgan", "output_dir": "/tmp/x", "generator_path": ""}],
      "inference": [{"family": "srgan", "output_dir": "/tmp/x", "generator_path": ""}]}
 
-`export` items convert a generator (not timed; `benchmarks/run.py` runs several
-export workers side by side); `inference` items verify and time an earlier
-export of the same item.
+`export` items convert a generator (not timed; `benchmarks/run.py` runs the
+export workers in the background); `inference` items verify and time an earlier
+export of the same item. A train item may override `warmup`, `steps` and
+`budget_s`. `pause_pids`: processes stopped (SIGSTOP) during every timed section
+and resumed after (`measure.Quiet`).
 
 The worker prints one JSON line prefixed with `RESULT ` (the last stdout line):
 the environment, the matmul peak and one record per measurement. A measurement
@@ -56,11 +58,12 @@ def run_task(task):
     from benchmarks import measure
 
     out = {"task": task, "environment": measure.environment(), "records": []}
+    quiet = measure.Quiet(task.get("pause_pids", []))
     if task.get("peak"):
-        out["matmul_peak_flops"] = {"float32": measure.matmul_peak("float32")}
+        out["matmul_peak_flops"] = {"float32": measure.matmul_peak("float32", quiet=quiet)}
         if precision == "mixed":
             low = "float16" if on_gpu else "bfloat16"
-            out["matmul_peak_flops"][low] = measure.matmul_peak(low)
+            out["matmul_peak_flops"][low] = measure.matmul_peak(low, quiet=quiet)
     steps = {"warmup": int(task.get("warmup", 2)), "steps": int(task.get("steps", 5)),
              "budget_s": float(task.get("budget_s", 60.0))}
     for item in task.get("train", []):
@@ -68,7 +71,8 @@ def run_task(task):
         record.update(_guarded(measure.train_throughput, family=item["family"],
                                jit_compile=item.get("jit_compile", False),
                                batch_size=item.get("batch_size"),
-                               steps_per_execution=item.get("steps_per_execution", 1), **steps))
+                               steps_per_execution=item.get("steps_per_execution", 1),
+                               quiet=quiet, **{**steps, **{k: item[k] for k in steps if k in item}}))
         out["records"].append(record)
         keras.backend.clear_session()
     for family in task.get("flops", []):
@@ -79,7 +83,7 @@ def run_task(task):
     for family in task.get("pipeline", []):
         record = {"kind": "pipeline", "family": family}
         record.update(_guarded(measure.pipeline_throughput, family=family,
-                               batches=int(task.get("pipeline_batches", 20))))
+                               batches=int(task.get("pipeline_batches", 20)), quiet=quiet))
         out["records"].append(record)
     for item in task.get("export", []):
         record = {"kind": "export", **item}

@@ -45,17 +45,48 @@ def test_quick_plan_has_every_row():
     tasks = plan(["gan", "cyclegan"], quick=True, gpu=False, export_dir="/tmp/x",
                  srgan_generator="")
     settings = [(d, t.get("precision"), t.get("replicas", 1), "inference" in t) for d, t in tasks]
-    assert settings == [("cpu", "float32", 1, True), ("cpu", "mixed", 1, False),
-                        ("cpu", "float32", 2, False)]
-    assert [i["family"] for i in tasks[0][1]["inference"]] == ["gan", "cyclegan"]
+    assert settings == [("cpu", "float32", 1, False), ("cpu", "mixed", 1, False),
+                        ("cpu", "float32", 2, False), ("cpu", "float32", 1, True)]
+    assert [i["family"] for i in tasks[-1][1]["inference"]] == ["gan", "cyclegan"]
     float32 = tasks[0][1]
     assert {(r["family"], r["jit_compile"]) for r in float32["train"]} >= {
         ("gan", False), ("gan", True), ("cyclegan", False), ("cyclegan", True)}
-    assert {"family": "cyclegan", "jit_compile": False, "batch_size": 2} in float32["train"]
+    assert {"family": "cyclegan", "jit_compile": False, "batch_size": 2,
+            "warmup": 2} in float32["train"]
     assert float32["flops"] == float32["pipeline"] == ["gan", "cyclegan"]
     assert [r["batch_size"] for r in tasks[2][1]["train"]] == [None, 2]
+    # Every row of the 2-replica ratio warms up for 2 steps; the others for 1 (--quick).
+    assert {r["warmup"] for r in tasks[2][1]["train"]} == {2}
+    assert all(r.get("warmup", float32["warmup"]) == (1 if r["jit_compile"] else 2)
+               for r in float32["train"])
     gpu = plan(["gan"], quick=True, gpu=True, export_dir="/tmp/x", srgan_generator="")
-    assert [d for d, _ in gpu].count("gpu") == 2  # float32 (with the exports) and mixed
+    assert [(d, "inference" in t) for d, t in gpu if d == "gpu"] == [
+        ("gpu", False), ("gpu", False), ("gpu", True)]  # float32, mixed, inference
+
+
+def test_quiet_pauses_other_processes_and_resumes_them():
+    import subprocess
+    import sys
+    import time
+
+    from benchmarks.measure import Quiet
+
+    # A child that counts as fast as it can, writing the count to stdout every 50 ms.
+    code = ("import sys, time\nn = 0\nt = time.time()\nwhile True:\n    n += 1\n"
+            "    if time.time() - t > 0.05:\n        print(n, flush=True); t = time.time()")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        child.stdout.readline()
+        state = lambda: open(f"/proc/{child.pid}/stat").read().split(")")[1].split()[0]  # noqa: E731
+        with Quiet([child.pid, 2**22 + 12345]):  # a PID that does not exist is skipped
+            time.sleep(0.2)
+            assert state() == "T"  # stopped
+        time.sleep(0.2)
+        assert state() in ("R", "S")
+        assert child.stdout.readline()  # it goes on
+    finally:
+        child.kill()
+        child.communicate()
 
 
 def test_exports_are_split_over_processes_costliest_first():
