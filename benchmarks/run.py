@@ -128,28 +128,40 @@ def _result(stdout, returncode, stderr):
 def start_workers(jobs):
     """Start worker processes (side by side); `finish_workers` collects them.
 
+    Their output goes to temporary files, not pipes: a paused or unread worker
+    never blocks on a full pipe.
+
     Args:
         jobs: a list of `(device, task)`.
     """
+    procs = []
+    for device, task in jobs:
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", json.dumps(task)],
+                                cwd=REPO, env=_worker_env(device), stdout=out, stderr=err,
+                                text=True)
+        procs.append((proc, out, err))
     return {"jobs": jobs, "start": time.perf_counter(), "load": os.getloadavg()[0],
-            "procs": [subprocess.Popen([sys.executable, "-m", "benchmarks.worker",
-                                        json.dumps(task)], cwd=REPO, env=_worker_env(device),
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True) for device, task in jobs]}
+            "procs": [proc for proc, _, _ in procs], "files": procs}
 
 
 def finish_workers(started, timeout):
     """Wait for workers from `start_workers`; return their result dicts, in order."""
     results = []
-    for (device, task), proc in zip(started["jobs"], started["procs"], strict=True):
+    for (device, task), (proc, out, err) in zip(started["jobs"], started["files"], strict=True):
         try:
             remaining = max(1.0, timeout - (time.perf_counter() - started["start"]))
-            stdout, stderr = proc.communicate(timeout=remaining)
-            result = _result(stdout, proc.returncode, stderr)
+            proc.wait(timeout=remaining)
+            out.seek(0)
+            err.seek(0)
+            result = _result(out.read(), proc.returncode, err.read())
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
+            proc.wait()
             result = {"error": f"timed out after {timeout} s", "records": []}
+        finally:
+            out.close()
+            err.close()
         result.update(device=device, replicas=task.get("replicas", 1),
                       precision=task.get("precision", "float32"),
                       load_before=started["load"],
@@ -250,7 +262,7 @@ def main(argv=None):
                 _resume(pause_pids)
                 for proc in exports["procs"]:
                     proc.kill()
-                    proc.communicate()
+                    proc.wait()
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
     per_process = [(p["device"], "export" if "export" in p.get("task", {}) else p["precision"],
                     p["replicas"], p["wall_s"]) for p in processes]
