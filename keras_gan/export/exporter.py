@@ -26,6 +26,7 @@ from keras_gan.export.signatures import (
     ServingModule,
     describe_generator,
 )
+from keras_gan.layers.centered_instance_norm import CenteredInstanceNorm
 
 FORMATS = ("saved_model", "tflite", "onnx")
 QUANTIZATIONS = tflite_lib.QUANTIZATIONS
@@ -312,12 +313,13 @@ def export_generator(
             batch1 = os.path.join(tmp, "batch1")
             saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
                                               image_size=size if spec.kind != LATENT else None)
-            representative = None
+            representative, float_scopes = None, None
             sources = {variant: batch1 for variant in quantize}
             if "int8" in quantize:
                 samples = _sample_inputs(spec, num_representative, seed + 2, size, images)
                 # Same function, int8-friendly: PReLU -> ops XNNPACK runs; instance norms
-                # centred, their convolutions range-equalized on the calibration samples.
+                # centred, their convolutions range-equalized on the calibration samples;
+                # the norms' ops then stay float between int8 ops (XNNPACK runs both).
                 calibration = [samples[item.name] for item in spec.inputs]
                 rewritten = int8_friendly(generator, calibration if len(calibration) > 1
                                           else calibration[0])
@@ -326,6 +328,8 @@ def export_generator(
                     saved_model_lib.write_saved_model(
                         rewritten, spec, sources["int8"], uint8=False, batch_size=1,
                         image_size=size if spec.kind != LATENT else None)
+                if any(isinstance(layer, CenteredInstanceNorm) for layer in rewritten.layers):
+                    float_scopes = [CenteredInstanceNorm.float_scope]
 
                 def representative():
                     for i in range(num_representative):
@@ -334,7 +338,8 @@ def export_generator(
             os.makedirs(os.path.join(tmp, "tflite"))
             for variant in quantize:
                 relpath = os.path.join("tflite", f"{name}_{variant}.tflite")
-                content = tflite_lib.convert_tflite(sources[variant], variant, representative)
+                content = tflite_lib.convert_tflite(sources[variant], variant, representative,
+                                                    float_scopes=float_scopes)
                 tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
                 with open(os.path.join(tmp, relpath), "wb") as f:
                     f.write(content)

@@ -114,13 +114,14 @@ def int8_friendly(generator, calibration_inputs=None):
     With `calibration_inputs`, top-level instance normalization (`GroupNormalization`
     with one group per channel of NHWC maps, as in CycleGAN) becomes
     `CenteredInstanceNorm` (the same function with the mean removed first, on 4-D
-    ops that stay int8), and a linear, biased convolution feeding only that norm is
-    range-equalized: each output channel is shifted and scaled so that it spans
-    about [-1, 1] on the calibration inputs (the norm removes the shift; its epsilon
-    is scaled per channel with the channel, so the function is unchanged). In int8
-    every channel then uses the whole range of its tensor's single scale, where
-    before a channel 50x narrower than the widest kept a few levels that the norm
-    then magnified. Without calibration inputs the norms are kept (the centred
+    ops; the exporter keeps them float in the int8 model, see
+    `CenteredInstanceNorm.float_scope`), and a linear, biased convolution feeding
+    only that norm is range-equalized: each output channel is shifted and scaled so
+    that it spans about [-1, 1] on the calibration inputs (the norm removes the
+    shift; its epsilon is scaled per channel with the channel, so the function is
+    unchanged). In int8 every channel then uses the whole range of its tensor's
+    single scale, where before a channel 50x narrower than the widest kept a few
+    levels that the norm then magnified. Without calibration inputs the norms are kept (the centred
     form alone is not more accurate in int8).
 
     The rescaled convolutions are copies; other layers, and their weights, are shared

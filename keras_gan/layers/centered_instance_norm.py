@@ -28,6 +28,12 @@ class CenteredInstanceNorm(keras.layers.Layer):
     `keras_gan.export` swaps it in for instance normalization in the int8 TFLite
     variant only; it is not for training (`gamma` and `beta` are constants).
 
+    Its ops run in the name scope `CenteredInstanceNorm.float_scope`: the int8
+    export keeps them in float (`float_scopes` of
+    `keras_gan.export.tflite.convert_tflite`), since a per-tensor int8 scale cannot
+    hold per-image, per-channel variances and inverse deviations that span a wide
+    range; XNNPACK runs them in float between the int8 convolutions.
+
     Args:
         epsilon: added to the variance, a float > 0 (or one per channel).
         gamma: per-channel scale `(C,)`, or `None` for none.
@@ -47,6 +53,8 @@ class CenteredInstanceNorm(keras.layers.Layer):
         Ulyanov et al. 2016, "Instance Normalization: The Missing Ingredient
         for Fast Stylization".
     """
+
+    float_scope = "int8_keep_float"
 
     def __init__(self, epsilon=1e-3, gamma=None, beta=None, **kwargs):
         super().__init__(**kwargs)
@@ -73,14 +81,15 @@ class CenteredInstanceNorm(keras.layers.Layer):
         def constant(value):
             return keras.ops.cast(value.reshape(1, 1, 1, -1), inputs.dtype)
 
-        centred = inputs - keras.ops.mean(inputs, axis=(1, 2), keepdims=True)
-        variance = keras.ops.mean(centred * centred, axis=(1, 2), keepdims=True)
-        inv = keras.ops.rsqrt(variance + constant(self.epsilon))
-        if self.gamma is not None:
-            inv = inv * constant(self.gamma)
-        outputs = centred * inv
-        if self.beta is not None:
-            outputs = outputs + constant(self.beta)
+        with keras.name_scope(self.float_scope):  # the ops the int8 export keeps in float
+            centred = inputs - keras.ops.mean(inputs, axis=(1, 2), keepdims=True)
+            variance = keras.ops.mean(centred * centred, axis=(1, 2), keepdims=True)
+            inv = keras.ops.rsqrt(variance + constant(self.epsilon))
+            if self.gamma is not None:
+                inv = inv * constant(self.gamma)
+            outputs = centred * inv
+            if self.beta is not None:
+                outputs = outputs + constant(self.beta)
         return outputs
 
     def compute_output_shape(self, input_shape):
