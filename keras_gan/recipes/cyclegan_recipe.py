@@ -121,7 +121,8 @@ class CycleGANRecipe(Recipe):
         return [
             # Input-domain test images (train images when there is no test split),
             # preprocessed as in training. int8 is left out by the exporter's "auto"
-            # while the networks use instance norm (it quantizes poorly).
+            # while the networks use instance norm (accurate on trained networks, not
+            # guaranteed: request it with --quantize).
             GeneratorArtifact("generator", model.export_generator(), config.model,
                               representative_data=self._images(config, "a", REPRESENTATIVE_IMAGES)),
             GeneratorArtifact("generator_ba", model.generator_ba, f"{config.model}_ba",
