@@ -266,7 +266,7 @@ def export_name(family, generator_path=""):
     return family + ("_trained" if generator_path else "")
 
 
-def export(family, output_dir, generator_path="", quantize=QUANTIZE):
+def export(family, output_dir, generator_path="", representative_data="", quantize=QUANTIZE):
     """Export the family's generator for `inference` (conversion only, not timed).
 
     The generator is the untrained network at the benchmark sizes, or the trained
@@ -275,7 +275,9 @@ def export(family, output_dir, generator_path="", quantize=QUANTIZE):
     `keras_gan.export.export_generator` with `verify=False`: `benchmarks/run.py`
     runs these conversions side by side, and `inference` verifies and times the
     artifacts afterwards on a quiet machine. Writes `<output_dir>/<name>.keras`
-    (the generator) and `<output_dir>/<name>/` (the export).
+    (the generator) and `<output_dir>/<name>/` (the export). `representative_data`
+    (a dataset spec) replaces the benchmark data as calibration and verification
+    images, e.g. the input domain a trained generator was trained on.
 
     Returns:
         A dict: `name`, `base_dir`, `weights` (`"untrained"` or the file),
@@ -294,7 +296,8 @@ def export(family, output_dir, generator_path="", quantize=QUANTIZE):
     network.save(os.path.join(output_dir, name + ".keras"))
     report = export_generator(network, name=name, output_dir=output_dir,
                               formats="saved_model,tflite", quantize=quantize,
-                              representative_data=artifact.representative_data,
+                              representative_data=(representative_data
+                                                   or artifact.representative_data),
                               image_size=artifact.image_size or config.image_size,
                               num_verify=2, verify=False, verbose=False)
     meta = {"name": name, "base_dir": report["base_dir"], "weights": weights,

@@ -31,7 +31,12 @@ from benchmarks import report  # noqa: E402
 FAMILIES = ("gan", "cyclegan", "srgan", "inpainting")
 REPLICA_BATCH = {"cyclegan": 2}  # batch 1 does not split over 2 replicas
 EXPORT_COST = {"cyclegan": 4, "srgan": 2}  # relative conversion time (others 1)
-TRAINED_SRGAN = os.path.join("runs", "srgan_t91_x4", "generator.keras")
+TRAINED = {  # a trained generator exported as an extra inference row when the file exists
+    "srgan": os.path.join("runs", "srgan_t91_x4", "generator.keras"),
+    "cyclegan": os.path.join("runs", "cyclegan_h2z_128", "generator.keras"),
+}
+# Calibration/verification images of a trained generator (default: the benchmark data).
+TRAINED_DATA = {"cyclegan": "folder:../shared/data/cyclegan/horse2zebra/trainA"}
 
 
 def _gpu_visible():
@@ -44,16 +49,19 @@ def _gpu_visible():
     return out.returncode == 0 and "GPU" in out.stdout
 
 
-def export_plan(families, quick, devices, export_dir, srgan_generator):
-    """The generators to export: a list of `(device, item)` (see `measure.export`)."""
+def export_plan(families, devices, export_dir, trained=None):
+    """The generators to export: a list of `(device, item)` (see `measure.export`).
+
+    Args:
+        trained: `{family: {"generator_path": ..., "representative_data": ...}}`,
+            trained generators exported as extra rows (families not listed: none).
+    """
     items = []
     for device in devices:
         output_dir = os.path.join(export_dir, device)
         items += [(device, {"family": f, "output_dir": output_dir}) for f in families]
-        if ("srgan" in families and not quick and srgan_generator
-                and os.path.isfile(srgan_generator)):
-            items.append((device, {"family": "srgan", "generator_path": srgan_generator,
-                                   "output_dir": output_dir}))
+        items += [(device, {"family": f, "output_dir": output_dir, **extra})
+                  for f, extra in (trained or {}).items() if f in families]
     return items
 
 
@@ -76,7 +84,7 @@ def export_groups(items, processes):
     return groups
 
 
-def plan(families, quick, gpu, export_dir, srgan_generator):
+def plan(families, quick, gpu, export_dir, trained=None):
     """The measuring worker tasks, run one at a time: a list of `(device, task)`.
 
     The train, FLOPs, pipeline and peak tasks come first; the `inference` task
@@ -105,8 +113,8 @@ def plan(families, quick, gpu, export_dir, srgan_generator):
                                               "batch_size": REPLICA_BATCH.get(f), **ratio}
                                              for f in families]}))
         last.append((device, {"precision": "float32", "inference": [
-            item for _, item in export_plan(families, quick, [device], export_dir,
-                                            srgan_generator)]}))
+            {k: v for k, v in item.items() if k != "representative_data"}
+            for _, item in export_plan(families, [device], export_dir, trained)]}))
     return tasks + last
 
 
@@ -202,10 +210,17 @@ def main(argv=None):
                         help="Markdown report path.")
     parser.add_argument("--families", default=",".join(FAMILIES),
                         help="Comma list of families (default: all four).")
-    parser.add_argument("--srgan_generator", default=TRAINED_SRGAN,
+    parser.add_argument("--srgan_generator", default=TRAINED["srgan"],
                         help="A trained SRGAN generator (.keras) exported as an extra "
-                             "inference row when the file exists, without --quick (the "
-                             "benchmark-size rows use untrained weights); empty = none.")
+                             "inference row when the file exists (the benchmark-size rows "
+                             "use untrained weights); empty = none.")
+    parser.add_argument("--cyclegan_generator", default=TRAINED["cyclegan"],
+                        help="A trained CycleGAN generator (.keras), likewise.")
+    parser.add_argument("--cyclegan_data", default=TRAINED_DATA["cyclegan"],
+                        help="Dataset spec of the images that calibrate and verify the "
+                             "trained CycleGAN generator (its input domain; relative "
+                             "folders from the repository root); empty = the benchmark "
+                             "data.")
     parser.add_argument("--timeout", type=int, default=1800, help="Seconds per worker process.")
     parser.add_argument("--export_processes", type=int,
                         default=max(1, min(4, (os.cpu_count() or 2) // 2)),
@@ -230,18 +245,27 @@ def main(argv=None):
     start = time.perf_counter()
     load_before = os.getloadavg()[0]
     gpu = _gpu_visible()
-    srgan_generator = os.path.join(REPO, args.srgan_generator) if args.srgan_generator else ""
+    trained = {}
+    for family, path, data in (("srgan", args.srgan_generator, ""),
+                               ("cyclegan", args.cyclegan_generator, args.cyclegan_data)):
+        path = os.path.join(REPO, path) if path else ""
+        if path and os.path.isfile(path):
+            trained[family] = {"generator_path": path}
+            if data:
+                kind, _, folder = data.partition(":")
+                trained[family]["representative_data"] = (
+                    f"folder:{os.path.join(REPO, folder)}" if kind == "folder" else data)
     processes = []
     with tempfile.TemporaryDirectory(prefix="keras_gan_bench_") as export_dir:
         devices = ["cpu"] + (["gpu"] if gpu else [])
-        groups = export_groups(export_plan(families, args.quick, devices, export_dir,
-                                           srgan_generator), args.export_processes)
+        groups = export_groups(export_plan(families, devices, export_dir, trained),
+                               args.export_processes)
         print(f"[{time.perf_counter() - start:6.0f} s] exports: {len(groups)} background "
               "process(es), paused while anything is timed", flush=True)
         exports = start_workers([(device, {"export": items}) for device, items in groups])
         pause_pids = [proc.pid for proc in exports["procs"]]
         try:
-            for device, task in plan(families, args.quick, gpu, export_dir, srgan_generator):
+            for device, task in plan(families, args.quick, gpu, export_dir, trained):
                 if "inference" in task and exports:  # needs every export finished
                     _resume(pause_pids)
                     print(f"[{time.perf_counter() - start:6.0f} s] waiting for the exports",

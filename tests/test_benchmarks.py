@@ -42,12 +42,17 @@ def test_unknown_batch_counted_only_with_batch_size():
 
 
 def test_quick_plan_has_every_row():
+    trained = {"cyclegan": {"generator_path": "/g.keras", "representative_data": "folder:/d"},
+               "srgan": {"generator_path": "/s.keras"}}  # srgan is not benchmarked here
     tasks = plan(["gan", "cyclegan"], quick=True, gpu=False, export_dir="/tmp/x",
-                 srgan_generator="")
+                 trained=trained)
     settings = [(d, t.get("precision"), t.get("replicas", 1), "inference" in t) for d, t in tasks]
     assert settings == [("cpu", "float32", 1, False), ("cpu", "mixed", 1, False),
                         ("cpu", "float32", 2, False), ("cpu", "float32", 1, True)]
-    assert [i["family"] for i in tasks[-1][1]["inference"]] == ["gan", "cyclegan"]
+    # The trained generator's row is verified as exported; its data only calibrates.
+    assert tasks[-1][1]["inference"] == [
+        {"family": "gan", "output_dir": "/tmp/x/cpu"}, {"family": "cyclegan", "output_dir": "/tmp/x/cpu"},
+        {"family": "cyclegan", "output_dir": "/tmp/x/cpu", "generator_path": "/g.keras"}]
     float32 = tasks[0][1]
     assert {(r["family"], r["jit_compile"]) for r in float32["train"]} >= {
         ("gan", False), ("gan", True), ("cyclegan", False), ("cyclegan", True)}
@@ -59,7 +64,7 @@ def test_quick_plan_has_every_row():
     assert {r["warmup"] for r in tasks[2][1]["train"]} == {2}
     assert all(r.get("warmup", float32["warmup"]) == (1 if r["jit_compile"] else 2)
                for r in float32["train"])
-    gpu = plan(["gan"], quick=True, gpu=True, export_dir="/tmp/x", srgan_generator="")
+    gpu = plan(["gan"], quick=True, gpu=True, export_dir="/tmp/x")
     assert [(d, "inference" in t) for d, t in gpu if d == "gpu"] == [
         ("gpu", False), ("gpu", False), ("gpu", True)]  # float32, mixed, inference
 
@@ -90,16 +95,15 @@ def test_quiet_pauses_other_processes_and_resumes_them():
 
 
 def test_exports_are_split_over_processes_costliest_first():
-    items = export_plan(["gan", "cyclegan", "srgan", "inpainting"], quick=True,
-                        devices=["cpu"], export_dir="/tmp/x", srgan_generator="")
+    items = export_plan(["gan", "cyclegan", "srgan", "inpainting"], devices=["cpu"],
+                        export_dir="/tmp/x")
     assert [i["family"] for _, i in items] == ["gan", "cyclegan", "srgan", "inpainting"]
     groups = export_groups(items, processes=2)
     assert [[i["family"] for i in g] for _, g in groups] == [["cyclegan"],
                                                              ["srgan", "gan", "inpainting"]]
     assert [len(g) for _, g in export_groups(items, processes=8)] == [1, 1, 1, 1]
     assert [len(g) for _, g in export_groups(items, processes=1)] == [4]
-    both = export_plan(["gan"], quick=True, devices=["cpu", "gpu"], export_dir="/tmp/x",
-                       srgan_generator="")
+    both = export_plan(["gan"], devices=["cpu", "gpu"], export_dir="/tmp/x")
     assert [(d, len(g)) for d, g in export_groups(both, processes=2)] == [("cpu", 1), ("gpu", 1)]
 
 
