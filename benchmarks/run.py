@@ -95,14 +95,13 @@ def plan(families, quick, gpu, export_dir, trained=None):
     # The first step after tracing is still slow under MirroredStrategy: the rows
     # that the 2-replica ratio compares warm up for 2 steps even in --quick.
     ratio = {"warmup": max(2, steps["warmup"])}
-    train = [{"family": f, "jit_compile": jit, **({} if jit else ratio)}
-             for f in families for jit in (False, True)]
+    train = [{"family": f, "jit_compile": jit} for f in families for jit in (False, True)]
     tasks, last = [], []
     for device in ["cpu"] + (["gpu"] if gpu else []):
         base = {"peak": True, "train": train, **steps}
         float32 = {**base, "precision": "float32", "flops": list(families),
                    "pipeline": list(families),
-                   "train": train + ([{"family": f, "jit_compile": False, "batch_size": b,
+                   "train": [{**r, **({} if r["jit_compile"] else ratio)} for r in train] + ([{"family": f, "jit_compile": False, "batch_size": b,
                                        **ratio}
                                       for f, b in REPLICA_BATCH.items() if f in families]
                                      if device == "cpu" else [])}
@@ -262,7 +261,8 @@ def main(argv=None):
                                args.export_processes)
         print(f"[{time.perf_counter() - start:6.0f} s] exports: {len(groups)} background "
               "process(es), paused while anything is timed", flush=True)
-        exports = start_workers([(device, {"export": items}) for device, items in groups])
+        exports = start_workers([(device, {"export": items, "nice": 19})
+                                 for device, items in groups])
         pause_pids = [proc.pid for proc in exports["procs"]]
         try:
             for device, task in plan(families, args.quick, gpu, export_dir, trained):

@@ -15,7 +15,7 @@ task is a JSON object:
 export workers in the background); `inference` items verify and time an earlier
 export of the same item. A train item may override `warmup`, `steps` and
 `budget_s`. `pause_pids`: processes stopped (SIGSTOP) during every timed section
-and resumed after (`measure.Quiet`).
+and resumed after (`measure.Quiet`). `nice`: run at this lower priority.
 
 The worker prints one JSON line prefixed with `RESULT ` (the last stdout line):
 the environment, the matmul peak and one record per measurement. A measurement
@@ -46,6 +46,8 @@ def run_task(task):
     """Run one task dict (see the module docstring) and return the result dict."""
     from keras_gan import distribution
 
+    if task.get("nice"):  # background work: the CPU only when nothing else wants it
+        os.nice(int(task["nice"]))
     distribution.configure_cpu_replicas(int(task.get("replicas", 1)))
     import keras
     import tensorflow as tf
