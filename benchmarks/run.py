@@ -211,8 +211,8 @@ def main(argv=None):
                         help="Comma list of families (default: all four).")
     parser.add_argument("--srgan_generator", default=TRAINED["srgan"],
                         help="A trained SRGAN generator (.keras) exported as an extra "
-                             "inference row when the file exists (the benchmark-size rows "
-                             "use untrained weights); empty = none.")
+                             "inference row when the file exists, without --quick (the "
+                             "benchmark-size rows use untrained weights); empty = none.")
     parser.add_argument("--cyclegan_generator", default=TRAINED["cyclegan"],
                         help="A trained CycleGAN generator (.keras), likewise.")
     parser.add_argument("--cyclegan_data", default=TRAINED_DATA["cyclegan"],
@@ -244,11 +244,11 @@ def main(argv=None):
     start = time.perf_counter()
     load_before = os.getloadavg()[0]
     gpu = _gpu_visible()
-    trained = {}
+    trained = {}  # extra rows, left out of --quick (their exports and checks take ~1 min)
     for family, path, data in (("srgan", args.srgan_generator, ""),
                                ("cyclegan", args.cyclegan_generator, args.cyclegan_data)):
         path = os.path.join(REPO, path) if path else ""
-        if path and os.path.isfile(path):
+        if path and os.path.isfile(path) and not args.quick:
             trained[family] = {"generator_path": path}
             if data:
                 kind, _, folder = data.partition(":")
