@@ -6,6 +6,7 @@ trains. Process-global settings (logical CPUs, dtype policy) are set once by the
 worker (`benchmarks/worker.py`) before anything here runs.
 """
 
+import fcntl
 import json
 import os
 import platform
@@ -38,38 +39,86 @@ FAMILIES = {
 
 
 class Quiet:
-    """Pauses other processes (SIGSTOP) while a timed section runs; resumes them after.
+    """Runs a timed section alone: takes a lock, pauses the other processes, resumes them.
 
-    `benchmarks/run.py` converts the exports (not timed) in background processes
-    while the timed workers trace and compile (not timed either); every timed
-    section (`with quiet:`) stops them first, so timings see an otherwise idle
-    machine. A PID that has exited is skipped (`run.py` reaps its children only
-    after the timed workers end, so a PID is never reused meanwhile).
+    `benchmarks/run.py` runs its measuring workers side by side with the export
+    workers; only tracing, compiling and converting (not timed) overlap. Each
+    timed section (`with quiet:`) first takes an exclusive lock shared by every
+    worker (`fcntl.flock` on `lock_file`), so timed sections never overlap, then
+    stops (SIGSTOP) every other process of the run and resumes (SIGCONT) them
+    when it ends: timings see an otherwise idle machine. Only the lock holder
+    sends SIGSTOP, so no worker is stopped inside its own timed section. A PID
+    that has exited is skipped (Linux hands out PIDs in sequence up to
+    `pid_max`, so none is reused within a run).
 
     Args:
-        pids: the process IDs to pause.
+        pids: process IDs to pause.
+        pids_file: a JSON list of more process IDs (this process's own is
+            skipped), read at every section; waited for up to 60 s when named.
+        lock_file: the lock's path; empty: no lock (a single measuring process).
     """
 
-    def __init__(self, pids=()):
+    def __init__(self, pids=(), pids_file="", lock_file=""):
         self.pids = [int(p) for p in pids]
+        self.pids_file, self.lock_file = pids_file, lock_file
         self.paused = False
+        self._stopped, self._lock, self._cpu_before = [], None, 0.0
+        self.leak_s = 0.0  # CPU seconds the paused processes used inside timed sections
 
-    def _signal(self, signum):
-        for pid in self.pids:
+    def _targets(self):
+        pids = list(self.pids)
+        if self.pids_file:
+            deadline = time.monotonic() + 60
+            while not os.path.exists(self.pids_file) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with open(self.pids_file) as f:
+                pids += [int(p) for p in json.load(f)]
+        return [p for p in dict.fromkeys(pids) if p != os.getpid()]
+
+    @staticmethod
+    def _signal(pids, signum):
+        for pid in pids:
             try:
                 os.kill(pid, signum)
             except ProcessLookupError:
                 pass
 
+    @staticmethod
+    def _stat(pid):
+        """`(state, CPU seconds)` of a process from /proc, `None` once it has gone."""
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return None
+        return fields[0], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _cpu(self):
+        return sum(stat[1] for stat in map(self._stat, self._stopped) if stat)
+
     def __enter__(self):
         if not self.paused:
-            self._signal(signal.SIGSTOP)
+            if self.lock_file:
+                self._lock = open(self.lock_file, "a")  # noqa: SIM115 - held until __exit__
+                fcntl.flock(self._lock, fcntl.LOCK_EX)
+            self._stopped = self._targets()
+            self._signal(self._stopped, signal.SIGSTOP)
+            deadline = time.monotonic() + 2.0  # SIGSTOP is asynchronous: wait for it
+            while time.monotonic() < deadline and any(
+                    stat and stat[0] not in "TtZX" for stat in map(self._stat, self._stopped)):
+                time.sleep(0.001)
+            self._cpu_before = self._cpu()
             self.paused = True
         return self
 
     def __exit__(self, *exc_info):
         if self.paused:
-            self._signal(signal.SIGCONT)
+            self.leak_s += max(0.0, self._cpu() - self._cpu_before)
+            self._signal(self._stopped, signal.SIGCONT)
+            if self._lock is not None:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+                self._lock.close()
+                self._lock = None
             self.paused = False
         return False
 

@@ -1,14 +1,15 @@
 """Regenerate BENCHMARKS.md: `python benchmarks/run.py [--quick] --json results.json`.
 
-The generators' exports (SavedModel and every TFLite variant) are conversions,
-not timed: they run in background worker processes (`benchmarks/worker.py`)
-while the measuring workers trace and compile, and are paused (SIGSTOP) during
-every timed section. The measuring workers run one after the other, one per
-process-global setting: float32 and mixed precision (jit off and on, FLOPs,
-matmul peak, input pipeline) and two logical CPU replicas; a last worker, once
-the exports have finished, verifies and times them. On a machine with a GPU the
-float32, mixed and inference workers run again on the GPU. Writes the collected
-results as JSON (`--json`) and the Markdown report (`--output`).
+Worker processes (`benchmarks/worker.py`) run side by side: one per
+process-global setting that measures (float32 and mixed precision: jit off and
+on, FLOPs, matmul peak, input pipeline; two logical CPU replicas), and the
+exports of the generators (SavedModel and every TFLite variant; conversions, not
+timed, at low priority). Only untimed work overlaps: every timed section takes a
+lock shared by the workers and pauses (SIGSTOP) all the other processes until it
+ends (`measure.Quiet`). Once all have finished, a last worker, alone, verifies
+and times the exports. On a machine with a GPU the float32, mixed and inference
+workers run again on the GPU. Writes the collected results as JSON (`--json`)
+and the Markdown report (`--output`).
 """
 
 import argparse
@@ -152,27 +153,47 @@ def start_workers(jobs):
             "procs": [proc for proc, _, _ in procs], "files": procs}
 
 
-def finish_workers(started, timeout):
-    """Wait for workers from `start_workers`; return their result dicts, in order."""
+def finish_workers(started, timeout, on_failure=None):
+    """Wait for workers from `start_workers`; return their result dicts, in job order.
+
+    Args:
+        started: what `start_workers` returned.
+        timeout: seconds for all of them together.
+        on_failure: called when a worker exits with an error or is killed (e.g. to
+            resume the processes it may have left paused).
+    """
+    procs = started["procs"]
+    ended = {}
+    deadline = started["start"] + timeout
+    while len(ended) < len(procs):
+        for i, proc in enumerate(procs):
+            if i not in ended and proc.poll() is not None:
+                ended[i] = time.perf_counter() - started["start"]
+                if proc.returncode and on_failure:
+                    on_failure()
+        if time.perf_counter() > deadline:
+            for i, proc in enumerate(procs):
+                if i not in ended:
+                    proc.kill()
+                    proc.wait()
+                    ended[i] = None
+            if on_failure:
+                on_failure()
+        time.sleep(0.2)
     results = []
-    for (device, task), (proc, out, err) in zip(started["jobs"], started["files"], strict=True):
-        try:
-            remaining = max(1.0, timeout - (time.perf_counter() - started["start"]))
-            proc.wait(timeout=remaining)
-            out.seek(0)
-            err.seek(0)
-            result = _result(out.read(), proc.returncode, err.read())
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    for i, ((device, task), (proc, out, err)) in enumerate(
+            zip(started["jobs"], started["files"], strict=True)):
+        out.seek(0)
+        err.seek(0)
+        if ended[i] is None:
             result = {"error": f"timed out after {timeout} s", "records": []}
-        finally:
-            out.close()
-            err.close()
+        else:
+            result = _result(out.read(), proc.returncode, err.read())
+        out.close()
+        err.close()
         result.update(device=device, replicas=task.get("replicas", 1),
                       precision=task.get("precision", "float32"),
-                      load_before=started["load"],
-                      wall_s=round(time.perf_counter() - started["start"], 1))
+                      load_before=started["load"], wall_s=round(ended[i] or timeout, 1))
         results.append(result)
     return results
 
@@ -183,7 +204,7 @@ def run_worker(device, task, timeout):
 
 
 def _resume(pids):
-    """Resume (SIGCONT) export workers a crashed measuring worker may have left paused."""
+    """Resume (SIGCONT) workers that a crashed worker may have left paused."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGCONT)
@@ -257,36 +278,51 @@ def main(argv=None):
     processes = []
     with tempfile.TemporaryDirectory(prefix="keras_gan_bench_") as export_dir:
         devices = ["cpu"] + (["gpu"] if gpu else [])
+        tasks = plan(families, args.quick, gpu, export_dir, trained)
+        measuring = [(d, t) for d, t in tasks if "inference" not in t]
+        pids_file = os.path.join(export_dir, "pids.json")
+        shared = {"pids_file": pids_file, "lock_file": os.path.join(export_dir, "timed.lock")}
         groups = export_groups(export_plan(families, devices, export_dir, trained),
                                args.export_processes)
-        print(f"[{time.perf_counter() - start:6.0f} s] exports: {len(groups)} background "
-              "process(es), paused while anything is timed", flush=True)
-        exports = start_workers([(device, {"export": items, "nice": 19})
-                                 for device, items in groups])
-        pause_pids = [proc.pid for proc in exports["procs"]]
+        print(f"[{time.perf_counter() - start:6.0f} s] {len(groups)} export and "
+              f"{len(measuring)} measuring processes side by side; each timed section runs "
+              "alone (the others paused)", flush=True)
+        exports = start_workers([(d, {"export": items, "nice": 19, **shared})
+                                 for d, items in groups])
+        running = start_workers([(d, {**t, **shared}) for d, t in measuring])
+        all_pids = exports["procs"] + running["procs"]
+        with open(pids_file + ".tmp", "w") as f:
+            json.dump([p.pid for p in all_pids], f)
+        os.replace(pids_file + ".tmp", pids_file)
+
+        def resume_all():  # a worker died: never leave the others paused
+            _resume([p.pid for p in all_pids if p.poll() is None])
+
         try:
-            for device, task in plan(families, args.quick, gpu, export_dir, trained):
-                if "inference" in task and exports:  # needs every export finished
-                    _resume(pause_pids)
-                    print(f"[{time.perf_counter() - start:6.0f} s] waiting for the exports",
-                          flush=True)
-                    for result in finish_workers(exports, args.timeout):
-                        _report_export_errors(result)
-                        processes.append(result)
-                    exports, pause_pids = None, []  # reaped: their PIDs may be reused
-                print(f"[{time.perf_counter() - start:6.0f} s] {device}: {task['precision']}, "
-                      f"{task.get('replicas', 1)} replica(s)"
-                      + (", inference" if "inference" in task else ""), flush=True)
-                processes.append(run_worker(device, {**task, "pause_pids": pause_pids},
-                                            args.timeout))
-                if processes[-1].get("error"):
-                    print(f"  failed: {processes[-1]['error'][:500]}", file=sys.stderr)
+            processes += finish_workers(running, args.timeout, on_failure=resume_all)
+            print(f"[{time.perf_counter() - start:6.0f} s] measured; waiting for the exports",
+                  flush=True)
+            resume_all()
+            exported = finish_workers(exports, args.timeout, on_failure=resume_all)
+            exports = None
         finally:
-            if exports:  # a failure above: never leave paused exports behind
-                _resume(pause_pids)
-                for proc in exports["procs"]:
-                    proc.kill()
-                    proc.wait()
+            if exports:  # an error above: never leave workers behind, paused or not
+                resume_all()
+                for proc in all_pids:
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
+        for result in exported:
+            _report_export_errors(result)
+        processes += exported
+        for result in processes:
+            if result.get("error"):
+                print(f"  failed: {result['error'][:500]}", file=sys.stderr)
+        for device, task in [(d, t) for d, t in tasks if "inference" in t]:
+            print(f"[{time.perf_counter() - start:6.0f} s] {device}: inference", flush=True)
+            processes.append(run_worker(device, task, args.timeout))
+            if processes[-1].get("error"):
+                print(f"  failed: {processes[-1]['error'][:500]}", file=sys.stderr)
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
     per_process = [(p["device"], "export" if "export" in p.get("task", {}) else p["precision"],
                     p["replicas"], p["wall_s"]) for p in processes]

@@ -1,7 +1,8 @@
 """One benchmark process: `python -m benchmarks.worker '<task JSON>'`.
 
 Logical CPU replicas and the dtype policy are process-global in TensorFlow/Keras,
-so `benchmarks/run.py` starts one worker per (replicas, precision) setting. The
+so `benchmarks/run.py` starts one worker per (replicas, precision) setting (side
+by side; their timed sections take turns, see `measure.Quiet`). The
 task is a JSON object:
 
     {"replicas": 1, "precision": "float32" | "mixed", "peak": true,
@@ -14,8 +15,9 @@ task is a JSON object:
 `export` items convert a generator (not timed; `benchmarks/run.py` runs the
 export workers in the background); `inference` items verify and time an earlier
 export of the same item. A train item may override `warmup`, `steps` and
-`budget_s`. `pause_pids`: processes stopped (SIGSTOP) during every timed section
-and resumed after (`measure.Quiet`). `nice`: run at this lower priority.
+`budget_s`. `pause_pids` and the JSON list in `pids_file`: processes stopped
+(SIGSTOP) during every timed section and resumed after, which first takes the
+lock `lock_file` (`measure.Quiet`). `nice`: run at this lower priority.
 
 The worker prints one JSON line prefixed with `RESULT ` (the last stdout line):
 the environment, the matmul peak and one record per measurement. A measurement
@@ -60,7 +62,8 @@ def run_task(task):
     from benchmarks import measure
 
     out = {"task": task, "environment": measure.environment(), "records": []}
-    quiet = measure.Quiet(task.get("pause_pids", []))
+    quiet = measure.Quiet(task.get("pause_pids", []), task.get("pids_file", ""),
+                          task.get("lock_file", ""))
     if task.get("peak"):
         out["matmul_peak_flops"] = {"float32": measure.matmul_peak("float32", quiet=quiet)}
         if precision == "mixed":
@@ -97,6 +100,9 @@ def run_task(task):
         record.update(_guarded(measure.inference, **item))
         out["records"].append(record)
         keras.backend.clear_session()
+    # CPU seconds the other processes used inside this worker's timed sections (0 =
+    # every timed section ran alone).
+    out["quiet_leak_s"] = round(quiet.leak_s, 3)
     return out
 
 
