@@ -4,7 +4,7 @@ Worker processes (`benchmarks/worker.py`) run side by side: one per
 process-global setting that measures (float32 and mixed precision: jit off and
 on, FLOPs, matmul peak, input pipeline; two logical CPU replicas), and the
 exports of the generators (SavedModel and every TFLite variant; conversions, not
-timed, at low priority). Only untimed work overlaps: every timed section takes a
+timed). Only untimed work overlaps: every timed section takes a
 lock shared by the workers and pauses (SIGSTOP) all the other processes until it
 ends (`measure.Quiet`). Once all have finished, a last worker, alone, verifies
 and times the exports. On a machine with a GPU the float32, mixed and inference
@@ -242,11 +242,9 @@ def main(argv=None):
                              "folders from the repository root); empty = the benchmark "
                              "data.")
     parser.add_argument("--timeout", type=int, default=1800, help="Seconds per worker process.")
-    parser.add_argument("--export_processes", type=int,
-                        default=max(1, min(4, (os.cpu_count() or 2) // 2)),
-                        help="Export (conversion) workers, run in the background while "
-                             "the measuring workers trace and compile; paused during "
-                             "every timed section. Default: half the CPUs, 1 to 4.")
+    parser.add_argument("--export_processes", type=int, default=min(4, os.cpu_count() or 1),
+                        help="Export (conversion) workers, run beside the measuring ones "
+                             "and paused during their timed sections. Default: min(4, CPUs).")
     parser.add_argument("--from_json", default="",
                         help="Only rewrite --output from results saved by an earlier --json.")
     args = parser.parse_args(argv)
@@ -287,7 +285,7 @@ def main(argv=None):
         print(f"[{time.perf_counter() - start:6.0f} s] {len(groups)} export and "
               f"{len(measuring)} measuring processes side by side; each timed section runs "
               "alone (the others paused)", flush=True)
-        exports = start_workers([(d, {"export": items, "nice": 19, **shared})
+        exports = start_workers([(d, {"export": items, **shared})
                                  for d, items in groups])
         running = start_workers([(d, {**t, **shared}) for d, t in measuring])
         all_pids = exports["procs"] + running["procs"]
