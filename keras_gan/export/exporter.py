@@ -183,8 +183,9 @@ def export_generator(
         output_dir: parent of the model folder.
         formats: comma list or list of `"saved_model"`, `"tflite"`, `"onnx"`.
         quantize: TFLite variants: `"float32"`, `"float16"`, `"dynamic"`, `"int8"`;
-            `"auto"` is all of them, except int8 when the lint finds
-            normalizations that int8 quantizes poorly (CycleGAN's instance norm).
+            `"auto"` is all of them, except int8 when the lint finds group/layer
+            normalizations (CycleGAN's instance norm: int8 keeps it in float,
+            accurate on trained networks but not guaranteed).
         representative_data: dataset spec (e.g. `"builtin:mnist"`), or a float32
             array `(N, image_size, image_size, C)` in [-1, 1], of input images for
             image-to-image generators (int8 calibration and verification inputs);
