@@ -209,6 +209,11 @@ def _met(value):
     return {True: "met", False: "**not met**", None: "not measured"}[value]
 
 
+def _leak(results):
+    leaks = [p["quiet_leak_s"] for p in results["processes"] if "quiet_leak_s" in p]
+    return f"{sum(leaks):.2f} s" if leaks else "not recorded"
+
+
 def markdown(results):
     """Return the text of `BENCHMARKS.md` for a results dict."""
     meta = results["meta"]
@@ -237,10 +242,12 @@ def markdown(results):
             "data at the sizes below, full-width default networks, time per step from a "
             "callback; images/s = global batch / median step time. Mixed precision is "
             "`mixed_bfloat16` on CPU and `mixed_float16` on GPU. Each (replicas, precision) "
-            "setting runs in its own process. The exports' conversions (not timed) run in "
-            "a background process that is paused (SIGSTOP) during every timed section, so "
-            "timed steps, the pipeline and the matmul peak see an otherwise idle machine; "
-            "the *first step* (tracing and compiling, not timed) shares it with them.",
+            "setting runs in its own process; these processes and the exports' conversions "
+            "run side by side, but every timed section (timed steps, input pipeline, matmul "
+            "peak) takes a lock shared by all of them and pauses (SIGSTOP) every other "
+            "process until it ends, so what is timed runs alone "
+            f"(CPU the paused processes used inside timed sections: {_leak(results)}); "
+            "the *first step* (tracing and compiling, not timed) shares the machine.",
             "- FLOPs of one train step: the step traced with `tf.function` and the FLOPs of "
             "its Conv2D, Conv2D gradient (BackpropInput/Filter) and MatMul ops summed from "
             "their static shapes (`benchmarks/flops.py`); elementwise ops, normalizations and "
