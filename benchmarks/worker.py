@@ -8,16 +8,16 @@ task is a JSON object:
     {"replicas": 1, "precision": "float32" | "mixed", "peak": true,
      "train": [{"family": "gan", "jit_compile": false, "batch_size": null}, ...],
      "flops": ["gan", ...], "pipeline": ["gan", ...], "warmup": 2, "steps": 5,
-     "budget_s": 60, "pause_pids": [1234],
+     "budget_s": 60, "pids_file": "/tmp/x/pids.json", "lock_file": "/tmp/x/timed.lock",
      "export": [{"family": "srgan", "output_dir": "/tmp/x", "generator_path": ""}],
      "inference": [{"family": "srgan", "output_dir": "/tmp/x", "generator_path": ""}]}
 
 `export` items convert a generator (not timed; `benchmarks/run.py` runs the
 export workers in the background); `inference` items verify and time an earlier
 export of the same item. A train item may override `warmup`, `steps` and
-`budget_s`. `pause_pids` and the JSON list in `pids_file`: processes stopped
-(SIGSTOP) during every timed section and resumed after, which first takes the
-lock `lock_file` (`measure.Quiet`). `nice`: run at this lower priority.
+`budget_s`. `pids_file` (a JSON list): processes stopped (SIGSTOP) during every
+timed section and resumed after, which first takes the lock `lock_file`
+(`measure.Quiet`).
 
 The worker prints one JSON line prefixed with `RESULT ` (the last stdout line):
 the environment, the matmul peak and one record per measurement. A measurement
@@ -48,8 +48,6 @@ def run_task(task):
     """Run one task dict (see the module docstring) and return the result dict."""
     from keras_gan import distribution
 
-    if task.get("nice"):  # background work: the CPU only when nothing else wants it
-        os.nice(int(task["nice"]))
     distribution.configure_cpu_replicas(int(task.get("replicas", 1)))
     import keras
     import tensorflow as tf
@@ -62,8 +60,8 @@ def run_task(task):
     from benchmarks import measure
 
     out = {"task": task, "environment": measure.environment(), "records": []}
-    quiet = measure.Quiet(task.get("pause_pids", []), task.get("pids_file", ""),
-                          task.get("lock_file", ""))
+    quiet = measure.Quiet(pids_file=task.get("pids_file", ""),
+                          lock_file=task.get("lock_file", ""))
     if task.get("peak"):
         out["matmul_peak_flops"] = {"float32": measure.matmul_peak("float32", quiet=quiet)}
         if precision == "mixed":
