@@ -150,3 +150,16 @@ def test_replica_equivalence(factory):
 
 def test_xla_compiles_the_step_once():
     helper.check_xla_compiles_once("test_gan:tiny_wgan_gp", "test_gan:image_batch")
+
+
+@pytest.mark.parametrize("loss", ["wasserstein", "non_saturating"])
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_n_critic_discriminator_steps_per_generator_step(loss, n_critic):
+    # Each optimizer counts its own updates: after k fit steps the discriminator must
+    # have been updated n_critic * k times and the generator k times.
+    steps = 2
+    model = tiny_gan(loss, n_critic=n_critic)
+    data = helper.one_batch_dataset(images_only(4)).repeat()
+    model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+    assert int(model.generator_optimizer.iterations.numpy()) == steps
+    assert int(model.discriminator_optimizer.iterations.numpy()) == n_critic * steps
