@@ -5,6 +5,20 @@ with a fixed per-pixel colour transform applied (so no B image is a translation 
 an A image); testA = crops of `--test_images`, testA_target = their true
 translations, testB = other crops of the test images, transformed.
 
+Mappings (`--mapping`, `--mapping=list` prints them); each is a fixed, deterministic
+function of one uint8 RGB pixel (`mapping(pixels, kind)`), results rounded to uint8:
+
+    invert    255 - x (exactly invertible)
+    matrix    a fixed 3x3 colour mixing, rows sum to 1 (`MATRIX`)
+    permute   channel permutation: (R, G, B) <- (B, R, G) (exactly invertible)
+    sepia     the classic sepia-tone matrix (`SEPIA`), clipped: loses hue, not invertible
+    gamma     a gamma curve per channel, x ** (0.6, 1.0, 1.6) on [0, 1] (`GAMMAS`)
+    contrast  an S-shaped contrast curve on every channel, x - 0.6 sin(2 pi x) / (2 pi)
+              (slope 1.6 at mid-gray, 0.4 at black and white; monotone, invertible)
+    hue       HSV hue rotated by 60 degrees, saturation and value kept (`HUE_SHIFT_DEGREES`)
+    warm      white balance towards warm: channel gains (1.12, 1.0, 0.82), clipped
+    cool      white balance towards cool: channel gains (0.85, 1.0, 1.15), clipped
+
 Example:
     python scripts/make_unpaired_task.py --train_images=../shared/data/sr/BSDS200 \
         --test_images=../shared/data/sr/BSD100 --mapping=invert --output_dir=/tmp/unpaired_invert
@@ -21,30 +35,127 @@ import numpy as np
 from absl import app, flags
 from PIL import Image
 
-from keras_gan.data import list_image_files
-
 FLAGS = flags.FLAGS
-flags.DEFINE_string("train_images", None, "Folder of natural images for trainA/trainB.", required=True)
-flags.DEFINE_string("test_images", None, "Folder of held-out natural images.", required=True)
-flags.DEFINE_enum("mapping", "invert", ["invert", "matrix"],
-                  "invert: 255 - x; matrix: a fixed 3x3 colour mixing (rows sum to 1).")
-flags.DEFINE_string("output_dir", None, "Where trainA/, trainB/, testA/, testA_target/, testB/ go.",
-                    required=True)
-flags.DEFINE_integer("size", 64, "Output crop size in pixels.")
-flags.DEFINE_integer("crop", 200, "Crop side taken from the source images before resizing.")
-flags.DEFINE_integer("crops_per_image", 4, "Training crops per source image.")
-flags.DEFINE_integer("num_test", 50, "Held-out test images.")
-flags.DEFINE_integer("seed", 0, "Random seed.")
 
 MATRIX = np.array([[0.1, 0.2, 0.7], [0.7, 0.2, 0.1], [0.2, 0.7, 0.1]], np.float32)
+SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float64)
+PERMUTATION = (2, 0, 1)  # output channel i = input channel PERMUTATION[i]
+GAMMAS = np.array([0.6, 1.0, 1.6])
+CONTRAST = 0.6
+HUE_SHIFT_DEGREES = 60.0
+WARM_GAINS = np.array([1.12, 1.0, 0.82])
+COOL_GAINS = np.array([0.85, 1.0, 1.15])
+
+
+def _to_uint8(unit):
+    """Float pixels in [0, 1] (any excess clipped) -> rounded uint8."""
+    return np.clip(np.round(unit * 255.0), 0, 255).astype(np.uint8)
+
+
+def _matrix(pixels):
+    image = pixels if pixels.ndim == 3 else pixels.reshape(1, -1, 3)  # (H, W, 3) as always
+    mixed = np.einsum("ij,hwj->hwi", MATRIX, image.astype(np.float32) / 255.0)
+    return np.clip(np.round(mixed * 255.0), 0, 255).astype(np.uint8).reshape(pixels.shape)
+
+
+def _sepia(pixels):
+    return _to_uint8(np.einsum("ij,...j->...i", SEPIA, pixels / 255.0))
+
+
+def _gamma(pixels):
+    return _to_uint8((pixels / 255.0) ** GAMMAS)
+
+
+def _contrast(pixels):
+    x = pixels / 255.0
+    return _to_uint8(x - CONTRAST * np.sin(2.0 * np.pi * x) / (2.0 * np.pi))
+
+
+def rgb_to_hsv(rgb):
+    """`colorsys.rgb_to_hsv` on float arrays `(..., 3)` in [0, 1] (hue in [0, 1))."""
+    r, g, b = np.moveaxis(rgb, -1, 0)
+    maxc, minc = rgb.max(-1), rgb.min(-1)
+    delta = maxc - minc
+    safe = np.where(delta > 0, delta, 1.0)
+    rc, gc, bc = (maxc - r) / safe, (maxc - g) / safe, (maxc - b) / safe
+    hue = np.where(r == maxc, bc - gc, np.where(g == maxc, 2.0 + rc - bc, 4.0 + gc - rc))
+    hue = np.where(delta > 0, (hue / 6.0) % 1.0, 0.0)
+    saturation = np.where(maxc > 0, delta / np.where(maxc > 0, maxc, 1.0), 0.0)
+    return np.stack([hue, saturation, maxc], -1)
+
+
+def hsv_to_rgb(hsv):
+    """`colorsys.hsv_to_rgb` on float arrays `(..., 3)` in [0, 1]."""
+    h, s, v = np.moveaxis(hsv, -1, 0)
+    sector = np.floor(h * 6.0)
+    f = h * 6.0 - sector
+    p, q, t = v * (1.0 - s), v * (1.0 - s * f), v * (1.0 - s * (1.0 - f))
+    sector = sector.astype(np.int64) % 6
+    r = np.choose(sector, [v, q, p, p, t, v])
+    g = np.choose(sector, [t, v, v, q, p, p])
+    b = np.choose(sector, [p, p, t, v, v, q])
+    return np.stack([r, g, b], -1)
+
+
+def _hue(pixels):
+    hsv = rgb_to_hsv(pixels / 255.0)
+    hsv[..., 0] = (hsv[..., 0] + HUE_SHIFT_DEGREES / 360.0) % 1.0
+    return _to_uint8(hsv_to_rgb(hsv))
+
+
+MAPPINGS = {
+    "invert": (lambda pixels: 255 - pixels, "255 - x (exactly invertible)"),
+    "matrix": (_matrix, "a fixed 3x3 colour mixing, rows sum to 1"),
+    "permute": (lambda pixels: pixels[..., list(PERMUTATION)],
+                "channel permutation (R, G, B) <- (B, R, G) (exactly invertible)"),
+    "sepia": (_sepia, "the classic sepia-tone matrix, clipped (loses hue: not invertible)"),
+    "gamma": (_gamma, "per-channel gamma x ** (0.6, 1.0, 1.6) on [0, 1]"),
+    "contrast": (_contrast, "S-shaped contrast curve on every channel (slope 1.6 at mid-gray)"),
+    "hue": (_hue, f"HSV hue rotated by {HUE_SHIFT_DEGREES:g} degrees, saturation and value kept"),
+    "warm": (lambda pixels: _to_uint8(pixels / 255.0 * WARM_GAINS),
+             "warm white balance: channel gains (1.12, 1.0, 0.82), clipped"),
+    "cool": (lambda pixels: _to_uint8(pixels / 255.0 * COOL_GAINS),
+             "cool white balance: channel gains (0.85, 1.0, 1.15), clipped"),
+}
+"""name -> (function of a uint8 RGB array `(..., 3)`, one-line description)."""
 
 
 def mapping(pixels, kind):
-    """The true A->B transform on uint8 RGB pixels."""
-    if kind == "invert":
-        return 255 - pixels
-    mixed = np.einsum("ij,hwj->hwi", MATRIX, pixels.astype(np.float32) / 255.0)
-    return np.clip(np.round(mixed * 255.0), 0, 255).astype(np.uint8)
+    """The true A->B transform on uint8 RGB pixels.
+
+    Args:
+        pixels: uint8 array `(..., 3)`, RGB.
+        kind: a name in `MAPPINGS`.
+
+    Returns:
+        uint8 array of the same shape: the transformed pixels.
+
+    Example:
+    ```python
+    mapping(np.array([[[255, 0, 0]]], np.uint8), "permute")  # [[[0, 255, 0]]]
+    ```
+    """
+    if kind not in MAPPINGS:
+        raise ValueError(f"Unknown mapping; expected one of {', '.join(MAPPINGS)}. Received: kind={kind!r}")
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.shape[-1:] != (3,):
+        raise ValueError(f"`pixels` must be uint8 RGB (..., 3). Received: dtype={pixels.dtype}, "
+                         f"shape={pixels.shape}")
+    return MAPPINGS[kind][0](pixels)
+
+
+def define_flags():
+    flags.DEFINE_string("train_images", None, "Folder of natural images for trainA/trainB.")
+    flags.DEFINE_string("test_images", None, "Folder of held-out natural images.")
+    flags.DEFINE_enum("mapping", "invert", [*MAPPINGS, "list"],
+                      "The true A->B colour transform; `list` prints every mapping and exits. "
+                      + "; ".join(f"{name}: {text}" for name, (_, text) in MAPPINGS.items()))
+    flags.DEFINE_string("output_dir", None, "Where trainA/, trainB/, testA/, testA_target/, testB/ go.")
+    flags.DEFINE_integer("size", 64, "Output crop size in pixels.")
+    flags.DEFINE_integer("crop", 200, "Crop side taken from the source images before resizing.")
+    flags.DEFINE_integer("crops_per_image", 4, "Training crops per source image.")
+    flags.DEFINE_integer("num_test", 50, "Held-out test images.")
+    flags.DEFINE_integer("seed", 0, "Random seed.")
 
 
 def random_crops(path, count, rng):
@@ -61,6 +172,15 @@ def random_crops(path, count, rng):
 
 def main(argv):
     del argv
+    if FLAGS.mapping == "list":
+        for name, (_, text) in MAPPINGS.items():
+            print(f"{name:<9} {text}")
+        return
+    missing = [name for name in ("train_images", "test_images", "output_dir") if not FLAGS[name].value]
+    if missing:
+        raise app.UsageError(f"Missing flags: {', '.join('--' + m for m in missing)}")
+    from keras_gan.data import list_image_files  # imports TensorFlow: only when building
+
     rng = np.random.default_rng(FLAGS.seed)
     train = list_image_files(FLAGS.train_images)
     test = list_image_files(FLAGS.test_images)[: FLAGS.num_test]
@@ -87,4 +207,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)
