@@ -1,4 +1,4 @@
-"""Evaluation of trained generators with a domain classifier (used by evaluate.py).
+"""Evaluation of sampling generators with a domain classifier (IS, coverage, FID, KID).
 
 Measures a saved generator the way the MNIST acceptance check does: sample
 images from random latents, score them with a classifier (Inception Score,
