@@ -119,7 +119,7 @@ class _History(keras.callbacks.Callback):
             writer.writerow(row)
 
 
-def run(config):
+def run(config, callbacks=None):
     """Train a model as `config` says and write its files.
 
     Writes into `config.resolved_output_dir()`: `generator.keras`,
@@ -128,10 +128,14 @@ def run(config):
 
     Args:
         config: a `TrainConfig`.
+        callbacks: optional extra `keras.callbacks.Callback`s, run after the
+            run's own (sample grids, history, TensorBoard) and before the backup
+            (e.g. `scripts/learning_curve.py`'s evaluations).
 
     Returns:
         `(model, history)`: the trained model and the Keras `History`.
     """
+    extra_callbacks = list(callbacks or [])
     recipe = get_recipe(config.model)
     config = recipe.resolve(config)
     export_formats = _export_formats(config.export)
@@ -196,7 +200,7 @@ def run(config):
     callbacks = [TerminateOnNonFinite(steps)] + recipe.callbacks(config, data, output_dir) + [
         _History(os.path.join(output_dir, "history.csv")),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
-    ]
+    ] + extra_callbacks
     callbacks.append(backup)
     try:
         history = recipe.fit(model, make_dataset, config, steps, callbacks, initial_step=initial_step)
