@@ -17,9 +17,13 @@ from keras_gan.data import (
     BUILTIN_DATASETS,
     DatasetSpec,
     ImageData,
+    UnreadableFilesWarning,
+    bicubic_downscale,
     image_dataset,
     list_image_files,
+    load_benchmark,
     parse_dataset_spec,
+    super_resolution_dataset,
 )
 from keras_gan.data import pipeline as pipeline_lib
 from keras_gan.data.sources import _builtin_arrays
@@ -384,3 +388,148 @@ def test_invalid_arguments(kwargs, received):
     with pytest.raises(ValueError, match="Received") as info:
         image_dataset(**kwargs)
     assert received in str(info.value)
+
+
+# ----------------------------------------------------- super-resolution: paired LR/HR
+
+
+def _blocky_pair(rng, lr_hw, scale, hr_extra=(0, 0), gray=False):
+    """A random LR image and its HR: each LR pixel repeated `scale` x `scale` times.
+
+    `hr_extra` rows / columns of noise are appended to the HR (mod-cropped away).
+    """
+    shape = (*lr_hw, 1) if gray else (*lr_hw, 3)
+    lr = rng.integers(0, 256, shape).astype(np.uint8)
+    hr = lr.repeat(scale, 0).repeat(scale, 1)
+    hr = np.pad(hr, ((0, hr_extra[0]), (0, hr_extra[1]), (0, 0)))
+    hr[lr.shape[0] * scale:] = rng.integers(0, 256, hr[lr.shape[0] * scale:].shape)
+    hr[:, lr.shape[1] * scale:] = rng.integers(0, 256, hr[:, lr.shape[1] * scale:].shape)
+    if gray:
+        lr, hr = lr[..., 0], hr[..., 0]
+    return lr, hr
+
+
+@pytest.fixture
+def paired_folder(tmp_path):
+    """DIV2K-style LR/ and HR/ folders of blocky pairs, x4; returns (root, {stem: (lr, hr)})."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "div2k"
+    pairs = {
+        "0001": _blocky_pair(rng, (10, 12), 4),
+        "0002": _blocky_pair(rng, (6, 8), 4, hr_extra=(3, 1)),  # HR 27x33: mod-cropped
+        "0003": _blocky_pair(rng, (5, 7), 4, gray=True),
+    }
+    for stem, (lr, hr) in pairs.items():
+        _save(root / "HR" / f"{stem}.png", hr)
+        lr_name = f"{stem}.png" if stem == "0002" else f"X4/{stem}x4.png"  # both namings
+        _save(root / "LR" / lr_name, lr)
+    _save(root / "LR" / "X2" / "0001x2.png", rng.integers(0, 256, (20, 24, 3)))  # other scale
+    _save(root / "LR" / "9999x4.png", rng.integers(0, 256, (4, 4, 3)))  # no HR: ignored
+    return root, pairs
+
+
+def _dihedral(image):
+    """The 8 flips / 90-degree rotations of an (H, W, C) image."""
+    return [np.rot90(im, k) for im in (image, image[:, ::-1]) for k in range(4)]
+
+
+def _is_window(crop, images):
+    """Whether `crop` is a window of one flip / rotation of one of `images`."""
+    side = crop.shape[0]
+    for image in images:
+        for view in _dihedral(image):
+            h, w = view.shape[:2]
+            for y in range(h - side + 1):
+                for x in range(w - side + 1):
+                    if np.array_equal(view[y:y + side, x:x + side], crop):
+                        return True
+    return False
+
+
+def test_sr_paired_folder_gives_aligned_crops_of_the_given_lr(paired_folder):
+    root, pairs = paired_folder
+    data = super_resolution_dataset(f"folder:{root}", image_size=16, scale=4, batch_size=12,
+                                    crops_per_image=8, seed=1)
+    assert isinstance(data, ImageData)
+    assert (data.num_examples, data.num_classes, data.steps_per_epoch) == (3, None, 2)
+    assert data.dataset.element_spec["lr"].shape == (12, 4, 4, 3)
+    assert data.dataset.element_spec["hr"].shape == (12, 16, 16, 3)
+    batch = first_batch(data)
+    lr, hr = batch["lr"], batch["hr"]
+    assert lr.dtype == hr.dtype == np.float32 and lr.min() >= -1 and hr.max() <= 1
+    # HR = the LR crop's pixels repeated 4 x 4: aligned, same flips / rotations, no
+    # noise from beyond the mod-crop.
+    np.testing.assert_array_equal(hr, lr.repeat(4, 1).repeat(4, 2))
+    lr_uint8 = np.round((lr + 1) * 127.5).astype(np.uint8)
+    lr_images = [np.atleast_3d(p[0]).repeat(3 // np.atleast_3d(p[0]).shape[-1], -1)
+                 for p in pairs.values()]
+    assert all(_is_window(crop, lr_images) for crop in lr_uint8)  # crops of the given LR
+    bicubic = np.round(np.clip(bicubic_downscale((hr + 1) / 2, 4).numpy(), 0, 1) * 255)
+    assert np.abs(bicubic - lr_uint8).max() > 20  # not made on the fly
+    views = {tuple(np.round((h[:, :, 0] + 1) * 127.5).astype(int).ravel()[:4]) for h in hr}
+    assert len(views) > 6  # crops vary
+    again = first_batch(super_resolution_dataset(f"folder:{root}", image_size=16, scale=4,
+                                                 batch_size=12, crops_per_image=8, seed=1))
+    np.testing.assert_array_equal(again["lr"], lr)
+
+
+def test_sr_paired_folder_augment_off_and_limit(paired_folder):
+    root, pairs = paired_folder
+    data = super_resolution_dataset(f"folder:{root}", image_size=16, scale=4, batch_size=4,
+                                    shuffle=False, augment=False, cache=False,
+                                    limit=1, crops_per_image=4, seed=0)
+    assert data.num_examples == 1
+    lr, hr = pairs["0001"]
+    for crop in np.round((first_batch(data)["lr"] + 1) * 127.5).astype(np.uint8):
+        # no flips or rotations: a plain window of the first pair's LR
+        assert any(np.array_equal(lr[y:y + 4, x:x + 4], crop)
+                   for y in range(lr.shape[0] - 3) for x in range(lr.shape[1] - 3))
+
+
+def test_sr_folder_without_lr_and_hr_keeps_bicubic(tmp_path):
+    rng = np.random.default_rng(0)
+    _save(tmp_path / "HR" / "a.png", rng.integers(0, 256, (24, 24, 3)))  # HR/ alone: not paired
+    data = super_resolution_dataset(f"folder:{tmp_path}", image_size=16, scale=4, batch_size=2,
+                                    seed=0)
+    batch = first_batch(data)
+    expected = np.round(np.clip(bicubic_downscale((batch["hr"] + 1) / 2, 4).numpy(), 0, 1) * 255)
+    np.testing.assert_allclose((batch["lr"] + 1) * 127.5, expected, atol=1e-4)
+
+
+def test_sr_paired_folder_errors_name_the_file(paired_folder):
+    root, _ = paired_folder
+    spec = f"folder:{root}"
+    with pytest.raises(ValueError, match=r"0001x4\.png.*HR size / 4.*Received: scale=4"):
+        _save(root / "LR" / "X4" / "0001x4.png", np.zeros((9, 12, 3)))  # should be 10x12
+        super_resolution_dataset(spec, image_size=16, scale=4)
+    _save(root / "LR" / "X4" / "0001x4.png", np.zeros((10, 12, 3)))
+    with pytest.raises(ValueError, match=r"0003\.png.*smaller than the 24 px crop"):
+        super_resolution_dataset(spec, image_size=24, scale=4)
+    with pytest.raises(ValueError, match=r"No LR image.*0001\.png.*Received"):
+        super_resolution_dataset(spec, image_size=16, scale=2)  # only 0002.png has no suffix
+    _save(root / "LR" / "0001.png", np.zeros((10, 12, 3)))
+    with pytest.raises(ValueError, match=r"0001\.png.*several LR images"):
+        super_resolution_dataset(spec, image_size=16, scale=4)
+    with pytest.raises(ValueError, match="Received: limit=0"):
+        super_resolution_dataset(spec, image_size=16, scale=4, limit=0)
+
+
+def test_sr_paired_folder_skips_unreadable_pairs(paired_folder):
+    root, _ = paired_folder
+    (root / "LR" / "X4" / "0003x4.png").write_bytes(b"not a png")
+    with pytest.warns(UnreadableFilesWarning, match="0003x4.png"):
+        data = super_resolution_dataset(f"folder:{root}", image_size=16, scale=4, batch_size=2)
+    assert data.num_examples == 2
+
+
+def test_load_benchmark_paired_folder_uses_the_given_lr(paired_folder):
+    root, pairs = paired_folder
+    loaded = load_benchmark(f"folder:{root}", 4)
+    assert len(loaded) == 3
+    for (lr, hr), (lr_file, hr_file) in zip(loaded, pairs.values()):
+        lr_file, hr_file = np.atleast_3d(lr_file), np.atleast_3d(hr_file)
+        assert lr.dtype == hr.dtype == np.uint8
+        np.testing.assert_array_equal(lr, np.broadcast_to(lr_file, (*lr_file.shape[:2], 3)))
+        assert hr.shape == (lr.shape[0] * 4, lr.shape[1] * 4, 3)  # 0002's HR mod-cropped
+        np.testing.assert_array_equal(hr, np.broadcast_to(hr_file[:hr.shape[0], :hr.shape[1]], hr.shape))
+        np.testing.assert_array_equal(hr, lr.repeat(4, 0).repeat(4, 1))

@@ -31,6 +31,7 @@ from keras_gan.data.super_resolution import (
     imresize,
     load_benchmark,
     mod_crop,
+    paired_subfolders,
     super_resolution_dataset,
 )
 from keras_gan.data.unpaired import (
@@ -65,6 +66,7 @@ __all__ = [
     "imresize",
     "load_benchmark",
     "mod_crop",
+    "paired_subfolders",
     "super_resolution_dataset",
     "to_uint8",
     "UnpairedData",
