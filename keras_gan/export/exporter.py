@@ -169,7 +169,9 @@ def export_generator(
 
     Layout (TF Serving model base path `output_dir/name`):
     `<version>/` SavedModel with `serving_default` (float32 in [-1, 1]) and
-    `serving_uint8` (uint8 pixels) plus `assets.extra/tf_serving_warmup_requests`;
+    `serving_uint8` (uint8 pixels), plus `serving_image_bytes` (encoded PNG/JPEG
+    in, PNG out, any H x W) for image generators with dynamic H and W, and
+    `assets.extra/tf_serving_warmup_requests`;
     `tflite/<name>_<quantize>.tflite` (batch 1); `onnx/<name>.onnx`;
     `export_report.json`; `export_verification.npz` (inputs + Keras outputs).
     Everything is built in a hidden temporary folder inside `output_dir/name`
@@ -407,7 +409,9 @@ def export_generator(
         "formats": formats,
         "quantize": quantize,
         "generator": spec.to_json(),
-        "signatures": ["serving_default", "serving_uint8"] if "saved_model" in formats else [],
+        "signatures": (["serving_default", "serving_uint8"]
+                       + (["serving_image_bytes"] if _image_bytes(spec) else [])
+                       if "saved_model" in formats else []),
         "lint": [f.to_json() for f in findings],
         "verification": {"threads": 2, "runs": 20, "batch_size_latency": 1,
                          "num_examples": num_verify, "separate_process": True},
@@ -427,6 +431,12 @@ def export_generator(
     if failures:
         raise verify_lib.ExportVerificationError(failures, report)
     return report
+
+
+def _image_bytes(spec):
+    """Whether the SavedModel gets `serving_image_bytes` (dynamic-size image generators)."""
+    image = spec.input(IMAGE)
+    return spec.kind != LATENT and image.shape[1] is None and image.shape[2] is None
 
 
 def spec_role(spec, input_name):

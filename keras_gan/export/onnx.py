@@ -27,7 +27,10 @@ def convert_onnx(module, path, opset=DEFAULT_OPSET):
     if not isinstance(opset, int) or opset < 17:
         raise ValueError(f"`opset` must be an int >= 17. Received: opset={opset!r}")
     import tensorflow as tf
-    import tf2onnx
+
+    from keras_gan.optional import require
+
+    tf2onnx = require("tf2onnx", "ONNX export")
 
     serve = module.serving_default
     signature = serve.input_signature

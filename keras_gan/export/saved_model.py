@@ -1,6 +1,7 @@
 """SavedModel writing: serving signatures, TF Serving warmup requests, version folders."""
 
 import os
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -36,7 +37,8 @@ def next_version(base_dir):
     return versions[-1] + 1 if versions else 1
 
 
-def write_saved_model(generator, spec, path, uint8=True, batch_size=None, image_size=None):
+def write_saved_model(generator, spec, path, uint8=True, batch_size=None, image_size=None,
+                      image_bytes=None):
     """Save a generator as a SavedModel with named serving signatures.
 
     Args:
@@ -46,6 +48,8 @@ def write_saved_model(generator, spec, path, uint8=True, batch_size=None, image_
         uint8: also write the `serving_uint8` signature.
         batch_size: `None` for a dynamic batch, or a fixed batch size.
         image_size: fixes dynamic image H/W (for TFLite conversion).
+        image_bytes: add the `serving_image_bytes` signature (encoded images in, PNG
+            out) for image generators with dynamic H/W; `None` = with `uint8`.
 
     Returns:
         `path`.
@@ -55,7 +59,9 @@ def write_saved_model(generator, spec, path, uint8=True, batch_size=None, image_
     write_saved_model(generator, describe_generator(generator), "/tmp/gan/1")
     ```
     """
-    module = ServingModule(generator, spec, batch_size=batch_size, image_size=image_size)
+    image_bytes = uint8 if image_bytes is None else image_bytes
+    module = ServingModule(generator, spec, batch_size=batch_size, image_size=image_size,
+                           image_bytes=image_bytes)
     tf.saved_model.save(module, path, signatures=module.signatures(uint8=uint8))
     return path
 
@@ -70,14 +76,22 @@ def write_warmup_requests(path, model_name, inputs_list, signature_name="serving
         signature_name: the signature the requests call.
 
     Returns:
-        The warmup file's path.
+        The warmup file's path, or `None` (with a one-line warning) when
+        tensorflow-serving-api (`keras_gan[export]`) is not installed.
 
     Example:
     ```python
     write_warmup_requests("saved_models/gan/1", "gan", [{"z": np.zeros((1, 64), "float32")}])
     ```
     """
-    from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
+    try:
+        from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
+    except ImportError:
+        from keras_gan.optional import missing_message
+
+        warnings.warn(missing_message("tensorflow_serving", "Writing TF Serving warmup requests")
+                      + "; exported without them.", stacklevel=2)
+        return None
 
     target = os.path.join(path, WARMUP_FILE)
     os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -157,14 +157,39 @@ def describe_generator(generator):
             "Export needs a functional `keras.Model` with named inputs. "
             f"Received: generator={generator!r}"
         )
-    inputs, roles = [], []
-    for tensor in generator.inputs:
-        name = tensor.name
-        dtype = _dtype_name(tensor.dtype)
-        shape = tuple(None if d is None else int(d) for d in tensor.shape)
+    inputs = [(t.name, _dtype_name(t.dtype), tuple(None if d is None else int(d) for d in t.shape))
+              for t in generator.inputs]
+    output_shape = tuple(None if d is None else int(d) for d in generator.outputs[0].shape)
+    spec = spec_from_inputs(inputs, output_shape)
+    if spec.input(LABEL) is not None:
+        spec = dataclasses.replace(spec, num_classes=_num_classes(generator))
+    return spec
+
+
+def spec_from_inputs(inputs, output_shape, num_classes=None):
+    """Build a `GeneratorSpec` from input names, dtypes and shapes (any runtime's).
+
+    Args:
+        inputs: list of `(name, dtype_name, shape)`; shape includes the batch axis.
+        output_shape: the output shape including the batch axis.
+        num_classes: classes of the `label` input, when known.
+
+    Returns:
+        A `GeneratorSpec`.
+
+    Raises:
+        ValueError: for inputs or outputs that are not a generator's.
+
+    Example:
+    ```python
+    spec = spec_from_inputs([("z", "float32", (None, 64))], (None, 28, 28, 1))
+    ```
+    """
+    items, roles = [], []
+    for name, dtype, shape in inputs:
         role = _role(name, dtype, len(shape), roles)
         roles.append(role)
-        inputs.append(InputSpec(name=name, role=role, shape=shape, dtype=dtype))
+        items.append(InputSpec(name=name, role=role, shape=tuple(shape), dtype=dtype))
     if LATENT in roles:
         kind = LATENT
     elif IMAGE in roles and MASK in roles:
@@ -174,20 +199,18 @@ def describe_generator(generator):
     else:
         raise ValueError(
             "A generator needs a `z` (latent) or an `image` input. "
-            f"Received: inputs={[i.name for i in inputs]}"
+            f"Received: inputs={[i.name for i in items]}"
         )
-    output = generator.outputs[0]
-    output_shape = tuple(None if d is None else int(d) for d in output.shape)
+    output_shape = tuple(output_shape)
     if len(output_shape) != 4:
         raise ValueError(
             "A generator must output NHWC images. "
             f"Received: output shape={output_shape}"
         )
     if kind != LATENT:
-        _check_image_output(next(i for i in inputs if i.role == IMAGE).shape, output_shape)
-    num_classes = _num_classes(generator) if LABEL in roles else None
-    return GeneratorSpec(kind=kind, inputs=tuple(inputs), output_shape=output_shape,
-                         num_classes=num_classes)
+        _check_image_output(next(i for i in items if i.role == IMAGE).shape, output_shape)
+    return GeneratorSpec(kind=kind, inputs=tuple(items), output_shape=output_shape,
+                         num_classes=num_classes if LABEL in roles else None)
 
 
 def _check_image_output(input_shape, output_shape):
@@ -245,6 +268,13 @@ class ServingModule(tf.Module):
     masks stay float32). Both check their inputs' shapes when they run
     (`EnsureShape`), since a loaded SavedModel signature does not.
 
+    Image-to-image generators with dynamic H and W also get `serving_image_bytes`:
+    `image_bytes` (string `[N]`, encoded PNG/JPEG/BMP/GIF files of any size; TF
+    Serving's REST API takes them as `{"b64": ...}`) and, for inpainting,
+    `mask_bytes` (white = hole, resized to its image) in; `{"image_bytes": PNG
+    files}` out. Each image is reflect-padded to the multiple the network needs
+    and the output cropped back, so any H x W works.
+
     The Keras model's `tf.Variable`s are tracked explicitly: without that, the
     TFLite converter leaves READ_VARIABLE ops in the graph.
 
@@ -253,9 +283,12 @@ class ServingModule(tf.Module):
         spec: its `GeneratorSpec`.
         batch_size: `None` (dynamic) or a fixed batch size (TFLite uses 1).
         image_size: fixes dynamic image H and W (TFLite needs static shapes).
+        image_bytes: add `serving_image_bytes` (image generators with dynamic H
+            and W only; ignored otherwise).
 
     Returns:
-        A `tf.Module` with `serving_default` and `serving_uint8` `tf.function`s.
+        A `tf.Module` with `serving_default` and `serving_uint8` (and
+        `serving_image_bytes`) `tf.function`s.
 
     Example:
     ```python
@@ -264,7 +297,7 @@ class ServingModule(tf.Module):
     ```
     """
 
-    def __init__(self, generator, spec, batch_size=None, image_size=None):
+    def __init__(self, generator, spec, batch_size=None, image_size=None, image_bytes=False):
         super().__init__(name="serving")
         self.generator = generator
         self.tracked_variables = [getattr(v, "value", v) for v in generator.variables]
@@ -276,6 +309,16 @@ class ServingModule(tf.Module):
         ]
         self.serving_default = tf.function(self._serve_float, input_signature=float_specs)
         self.serving_uint8 = tf.function(self._serve_uint8, input_signature=uint8_specs)
+        self.serving_image_bytes = None
+        image = spec.input(IMAGE)
+        if (image_bytes and spec.kind != LATENT and image_size is None
+                and image.shape[1] is None and image.shape[2] is None):
+            self._scale, self._multiple = _generator_geometry(generator, spec)
+            bytes_specs = [tf.TensorSpec([batch_size], tf.string, name="image_bytes")]
+            if spec.kind == "inpainting":
+                bytes_specs.append(tf.TensorSpec([batch_size], tf.string, name="mask_bytes"))
+            self.serving_image_bytes = tf.function(self._serve_image_bytes,
+                                                   input_signature=bytes_specs)
 
     def _generate(self, args):
         inputs = list(args) if len(args) > 1 else args[0]
@@ -297,9 +340,52 @@ class ServingModule(tf.Module):
         ]
         return {"image": to_uint8(self._generate(args))}
 
+    def _serve_image_bytes(self, image_bytes, mask_bytes=None):
+        channels = self._spec.input(IMAGE).shape[3]
+        multiple, scale = self._multiple, self._scale
+
+        def pad(x, height, width):
+            return tf.pad(x, [[0, 0], [0, (-height) % multiple], [0, (-width) % multiple], [0, 0]],
+                          mode="REFLECT")
+
+        def one(elements):
+            image = tf.io.decode_image(elements[0], channels=channels, dtype=tf.uint8,
+                                       expand_animations=False)
+            height, width = tf.shape(image)[0], tf.shape(image)[1]
+            args = [pad(from_uint8(image)[None], height, width)]
+            if len(elements) > 1:
+                mask = tf.io.decode_image(elements[1], channels=1, dtype=tf.float32,
+                                          expand_animations=False)
+                mask = tf.image.resize(mask, [height, width], method="area")
+                args.append(pad(tf.cast(mask > 0.5, tf.float32)[None], height, width))
+            output = self._generate(args)[0, :height * scale, :width * scale]
+            return tf.io.encode_png(to_uint8(output))
+
+        elements = (image_bytes,) if mask_bytes is None else (image_bytes, mask_bytes)
+        encoded = tf.map_fn(one, elements, fn_output_signature=tf.TensorSpec([], tf.string))
+        return {"image_bytes": encoded}
+
     def signatures(self, uint8=True):
         """Return the `signatures` dict for `tf.saved_model.save`."""
         signatures = {"serving_default": self.serving_default.get_concrete_function()}
         if uint8:
             signatures["serving_uint8"] = self.serving_uint8.get_concrete_function()
+        if self.serving_image_bytes is not None:
+            signatures["serving_image_bytes"] = self.serving_image_bytes.get_concrete_function()
         return signatures
+
+
+def _generator_geometry(generator, spec):
+    """`(scale, multiple)` of a dynamic-size image generator, probed on small images."""
+    from keras_gan.predict.geometry import probe_geometry
+
+    def run(image, mask):
+        inputs = [image] if mask is None else [image, mask]
+        outputs = generator(inputs if len(inputs) > 1 else inputs[0], training=False)
+        if isinstance(outputs, dict):
+            outputs = outputs.get("image", next(iter(outputs.values())))
+        elif isinstance(outputs, (list, tuple)):
+            outputs = outputs[0]
+        return keras.ops.convert_to_numpy(outputs)
+
+    return probe_geometry(run, spec.input(IMAGE).shape[3], with_mask=spec.kind == "inpainting")
