@@ -286,3 +286,61 @@ def test_wrong_family_and_bad_inputs_are_value_errors(exported, tmp_path):
                       progress=False)
     with pytest.raises(ValueError, match="not found"):
         load_runner(str(tmp_path / "missing.keras"))
+
+
+def _cli(args, cwd):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run([sys.executable, os.path.join(REPO, "predict.py"), *args],
+                            capture_output=True, text=True, cwd=str(cwd), env=env, timeout=300)
+    return result
+
+
+def _assert_one_error_line(result, expected):
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("keras-gan-predict: error:")]
+    assert len(lines) == 1 and expected in lines[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_cli_folder_progress_and_gan_grid(exported, tmp_path):
+    src = tmp_path / "photos"
+    (src / "trip").mkdir(parents=True)
+    pixels = ((_images(2, 24, seed=7) + 1) * 127.5).astype("uint8")
+    Image.fromarray(pixels[0][:, :13]).save(src / "a.png")
+    Image.fromarray(pixels[1][:17]).save(src / "trip" / "b.jpg")
+    result = _cli([f"--generator={exported['srgan']['saved_model']}", f"--input={src}",
+                   "--output=out", "--output_format=png", "--tile=8", "--tile_overlap=2"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "files 2/2" in result.stderr  # the progress bar's last line
+    assert read_image(str(tmp_path / "out" / "a.png")).shape == (48, 26, 3)
+    assert read_image(str(tmp_path / "out" / "trip" / "b.png")).shape == (34, 48, 3)
+    assert not [n for n in os.listdir(tmp_path / "out") if n.startswith(".")]  # no temp files
+    result = _cli([f"--generator={exported['gan']['int8']}", "--num_samples=6", "--labels=2,0",
+                   "--grid", "--output=grid.png"], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert read_image(str(tmp_path / "grid.png")).shape == (32, 48, 3)  # 2 x 3 cells of 16 px
+
+
+@pytest.mark.slow
+def test_cli_errors_are_one_line_and_write_nothing(exported, tmp_path):
+    good = tmp_path / "good.png"
+    Image.fromarray(np.zeros((12, 12, 3), np.uint8)).save(good)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    (tmp_path / "mask.txt").write_text("not an image")
+    (tmp_path / "exists.png").write_bytes(b"keep me")
+    srgan, inpaint = exported["srgan"]["saved_model"], exported["inpainting"]["keras"]
+    cases = [
+        ([f"--generator={srgan}", f"--input={good},{tmp_path / 'broken.jpg'}", "--output=o1"],
+         "Cannot read"),
+        ([f"--generator={inpaint}", f"--input={good}", "--mask=mask.txt", "--output=o2.png"],
+         "is not an image"),
+        ([f"--generator={srgan}", f"--input={good}", "--output=exists.png"], "--overwrite"),
+        ([f"--generator={srgan}", "--num_samples=4", "--output=o3"], "takes --input"),
+        ([f"--generator={exported['gan']['keras']}", f"--input={good}", "--output=o4"],
+         "takes --num_samples"),
+    ]
+    for args, expected in cases:
+        _assert_one_error_line(_cli(args, tmp_path), expected)
+    assert (tmp_path / "exists.png").read_bytes() == b"keep me"
+    assert not any((tmp_path / name).exists() for name in ("o1", "o2.png", "o3", "o4"))
