@@ -157,6 +157,7 @@ class CycleGAN(AdversarialModel):
         discriminator_layers=3,
         norm="instance",
         norm_affine=False,
+        output="tanh",
         **kwargs,
     ):
         """Build a CycleGAN with the reference ResNet generators and 70x70 PatchGANs.
@@ -174,6 +175,9 @@ class CycleGAN(AdversarialModel):
             norm: `"instance"` (default), `"batch"` or `"none"`, in all four
                 networks (the reference's `--norm`).
             norm_affine: learned scale/offset in the instance normalizations.
+            output: the generators' output, `"tanh"` (the reference) or
+                `"colour_residual"` (identity + per-pixel colour MLP + spatial
+                residual; see `keras_gan.networks.resnet_generator`).
             **kwargs: other `CycleGAN` arguments (`lambda_cycle`, `pool_size`,
                 `seed`, ...).
 
@@ -189,7 +193,7 @@ class CycleGAN(AdversarialModel):
         def g(name):
             return resnet_generator(channels=channels, filters=filters,
                                     residual_blocks=residual_blocks, norm=norm,
-                                    norm_affine=norm_affine, name=name)
+                                    norm_affine=norm_affine, output=output, name=name)
 
         def d(name):
             return patchgan_discriminator(channels=channels, filters=discriminator_filters,

@@ -135,6 +135,7 @@ class InpaintingGAN(AdversarialModel):
         dilations=(2, 4, 8, 16),
         two_stage=False,
         skip_connections=True,
+        fill="zeros",
         **kwargs,
     ):
         """Build an `InpaintingGAN` with the gated generator and the SN-PatchGAN.
@@ -150,6 +151,8 @@ class InpaintingGAN(AdversarialModel):
             dilations: dilation rates of the generator's bottleneck.
             two_stage: add the coarse-to-fine refinement network.
             skip_connections: U-Net skips in the generator (see `gated_generator`).
+            fill: `"zeros"` (DeepFill v2) or `"push_pull"` (a residual over a
+                smooth fill, see `gated_generator`).
             **kwargs: other `InpaintingGAN` arguments (loss weights, seed).
 
         Returns:
@@ -159,7 +162,8 @@ class InpaintingGAN(AdversarialModel):
             size = image_size or 256
             discriminator_layers = max(1, min(6, size.bit_length() - 3))
         generator = gated_generator(channels=channels, filters=filters, dilations=dilations,
-                                    two_stage=two_stage, skip_connections=skip_connections)
+                                    two_stage=two_stage, skip_connections=skip_connections,
+                                    fill=fill)
         discriminator = sn_patchgan_discriminator(
             channels=channels, filters=discriminator_filters or 2 * filters,
             num_layers=discriminator_layers)

@@ -7,6 +7,7 @@ import tensorflow as tf
 from keras_gan.losses import per_sample_mean, pixel_loss
 from keras_gan.metrics.image_quality import psnr
 from keras_gan.models.adversarial_model import AdversarialModel
+from keras_gan.networks.edsr import edsr_generator
 from keras_gan.networks.srgan_discriminator import srgan_discriminator
 from keras_gan.networks.srresnet import srresnet_generator
 
@@ -144,6 +145,47 @@ class SRGAN(AdversarialModel):
                                        filters=filters, batch_norm=batch_norm)
         discriminator = srgan_discriminator(image_size=image_size, filters=discriminator_filters,
                                             batch_norm=batch_norm)
+        return cls(generator, discriminator, scale=scale, **kwargs)
+
+    @classmethod
+    def edsr(
+        cls,
+        scale=4,
+        image_size=96,
+        residual_blocks=8,
+        filters=64,
+        residual_scaling=1.0,
+        upsampler="direct",
+        discriminator_filters=64,
+        **kwargs,
+    ):
+        """Build an SRGAN whose generator is EDSR-style over a bicubic upsampling.
+
+        The generator (`keras_gan.networks.edsr_generator`) returns MATLAB's bicubic
+        image before training and learns the residual; the discriminator is the
+        paper's (with batch norm).
+
+        Args:
+            scale: 2, 3, 4 or 8.
+            image_size: HR training crop (the discriminator's input size).
+            residual_blocks: generator residual blocks.
+            filters: generator width.
+            residual_scaling: factor on each residual branch.
+            upsampler: `"direct"` or `"stages"` (see `edsr_generator`).
+            discriminator_filters: discriminator base width.
+            **kwargs: other `SRGAN` arguments (`pixel_loss`, `content_loss`, ...).
+
+        Returns:
+            An `SRGAN`.
+
+        Example:
+        ```python
+        model = keras_gan.SRGAN.edsr(scale=4, pixel_loss="l1", content_loss="l1")
+        ```
+        """
+        generator = edsr_generator(scale=scale, residual_blocks=residual_blocks, filters=filters,
+                                   residual_scaling=residual_scaling, upsampler=upsampler)
+        discriminator = srgan_discriminator(image_size=image_size, filters=discriminator_filters)
         return cls(generator, discriminator, scale=scale, **kwargs)
 
     # ------------------------------------------------------------------ phases

@@ -3,9 +3,12 @@
 import keras
 
 from keras_gan.layers.gated_conv2d import GatedConv2D
+from keras_gan.layers.push_pull_fill import PushPullFill
 
 RAW_OUTPUT_NAMES = ("coarse", "refined")
 """Layer names of the stages' raw (not composited) outputs, in stage order."""
+
+FILLS = ("zeros", "push_pull")
 
 
 def _encoder_decoder(x, filters, dilations, prefix, skip_connections):
@@ -42,6 +45,7 @@ def gated_generator(
     dilations=(2, 4, 8, 16),
     two_stage=False,
     skip_connections=True,
+    fill="zeros",
     name="gated_generator",
 ):
     """Build the gated-convolution inpainting generator.
@@ -52,7 +56,15 @@ def gated_generator(
     to a gated encoder-decoder with a dilated bottleneck (DeepFill v2's coarse
     network), and, when `two_stage`, refines the composited coarse result with
     a second gated encoder-decoder (DeepFill v2's refinement network, without
-    the contextual-attention branch). The output, layer `inpainted`, is the
+    the contextual-attention branch).
+
+    With `fill="push_pull"` the hole is first filled smoothly from its
+    surroundings (`keras_gan.layers.PushPullFill`, about as accurate as OpenCV's
+    Telea); the network sees that image instead of zeros and predicts a residual
+    over it whose last convolution starts at zero, so an untrained generator
+    returns the smooth fill and training starts from the classical baseline.
+
+    The output, layer `inpainted`, is the
     composite `raw * mask + image * (1 - mask)`: known pixels come back
     unchanged. The stages' raw outputs are the layers named in
     `RAW_OUTPUT_NAMES` (what the reconstruction losses use).
@@ -68,6 +80,8 @@ def gated_generator(
             At small sizes (64 px: a 16 x 16 bottleneck) the decoder otherwise
             cannot see the exact pixels around thin holes; `False` is DeepFill
             v2's plain encoder-decoder.
+        fill: `"zeros"` (DeepFill v2: the network sees a zeroed hole and paints
+            it) or `"push_pull"` (a smooth fill and a residual over it).
         name: model name.
 
     Returns:
@@ -89,21 +103,28 @@ def gated_generator(
         )
     if not isinstance(filters, int) or filters < 2:
         raise ValueError(f"`filters` must be an int >= 2. Received: filters={filters!r}")
+    if fill not in FILLS:
+        raise ValueError(f"`fill` must be one of {FILLS}. Received: fill={fill!r}")
     image = keras.Input((image_size, image_size, channels), name="image")
     mask = keras.Input((image_size, image_size, 1), name="mask")
     known = 1.0 - mask
     masked = image * known  # the hole's pixel values are dropped here
     ones = keras.ops.ones_like(mask)
 
-    x = keras.ops.concatenate([masked, ones, mask], axis=-1)
-    x = _encoder_decoder(x, filters, dilations, "coarse", skip_connections)
-    raw = keras.layers.Conv2D(channels, 3, padding="same", activation="tanh",
-                              name=RAW_OUTPUT_NAMES[0])(x)
+    def stage(start, prefix, raw_name):
+        """One encoder-decoder on `[start, ones, mask]`; its raw output image."""
+        x = keras.ops.concatenate([start, ones, mask], axis=-1)
+        x = _encoder_decoder(x, filters, dilations, prefix, skip_connections)
+        if fill == "zeros":
+            return keras.layers.Conv2D(channels, 3, padding="same", activation="tanh",
+                                       name=raw_name)(x)
+        residual = keras.layers.Conv2D(channels, 3, padding="same", kernel_initializer="zeros",
+                                       name=f"{prefix}_residual")(x)
+        return keras.layers.Activation("hard_tanh", name=raw_name)(start + residual)
+
+    start = masked if fill == "zeros" else PushPullFill(name="push_pull_fill")([image, mask])
+    raw = stage(start, "coarse", RAW_OUTPUT_NAMES[0])
     if two_stage:
-        composite = raw * mask + masked
-        x = keras.ops.concatenate([composite, ones, mask], axis=-1)
-        x = _encoder_decoder(x, filters, dilations, "refine", skip_connections)
-        raw = keras.layers.Conv2D(channels, 3, padding="same", activation="tanh",
-                                  name=RAW_OUTPUT_NAMES[1])(x)
+        raw = stage(raw * mask + masked, "refine", RAW_OUTPUT_NAMES[1])
     out = keras.layers.Activation("linear", dtype="float32", name="inpainted")(raw * mask + masked)
     return keras.Model([image, mask], out, name=name)

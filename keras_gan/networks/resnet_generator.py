@@ -11,6 +11,9 @@ def _init():
 
 
 NORMS = ("instance", "batch", "none")
+OUTPUTS = ("tanh", "colour_residual")
+COLOUR_UNITS = 32
+"""Hidden width of the per-pixel colour MLP of `output="colour_residual"`."""
 
 
 def normalization(norm, name, affine=False):
@@ -49,6 +52,7 @@ def resnet_generator(
     residual_blocks=9,
     norm="instance",
     norm_affine=False,
+    output="tanh",
     name="resnet_generator",
 ):
     """The ResNet image-to-image generator of CycleGAN.
@@ -64,7 +68,16 @@ def resnet_generator(
     Instance normalization removes each image's per-channel mean and contrast
     after the first convolution, so the network cannot see an image's global
     colour or brightness (it is what makes CycleGAN translate "style"); a task
-    whose mapping depends on absolute colour needs `norm="batch"` or `"none"`.
+    whose mapping depends on absolute colour needs `norm="batch"` or `"none"`,
+    or `output="colour_residual"`.
+
+    `output="colour_residual"` keeps absolute colour without giving up the norms:
+    the output is `clip(x + colour(x) + spatial(x), -1, 1)` where `colour` is a
+    per-pixel MLP (1x1 convolutions, no normalization, so it sees every pixel's
+    absolute colour and can learn any fixed colour curve or mixing) and
+    `spatial` is the network above with a linear last convolution. Both last
+    layers start at zero, so an untrained generator is the identity: translation
+    starts from the unchanged image and learns what to change.
 
     Args:
         image_size: fixed input height = width, or `None` (default) for any
@@ -77,6 +90,8 @@ def resnet_generator(
             `--norm`); convolutions followed by batch norm have no bias.
         norm_affine: learn a scale and offset in the instance normalization
             (the reference does not).
+        output: `"tanh"` (the reference: a tanh image) or `"colour_residual"`
+            (identity + per-pixel colour MLP + spatial residual, see above).
         name: model name.
 
     Returns:
@@ -106,18 +121,27 @@ def resnet_generator(
         )
     if norm not in NORMS:
         raise ValueError(f"`norm` must be one of {NORMS}. Received: norm={norm!r}")
+    if output not in OUTPUTS:
+        raise ValueError(f"`output` must be one of {OUTPUTS}. Received: output={output!r}")
     out_channels = out_channels or channels
+    if output == "colour_residual" and out_channels != channels:
+        raise ValueError("output='colour_residual' needs out_channels == channels. "
+                         f"Received: channels={channels}, out_channels={out_channels}")
     layers = keras.layers
     use_bias = norm != "batch"
+
+    residual = output == "colour_residual"
 
     def conv(x, width, kernel, stride, block, pad="reflect"):
         if pad == "reflect":
             x = ReflectionPadding2D(kernel // 2, name=f"{block}_pad")(x)
         else:  # the reference's stride-2 convolutions zero-pad by 1
             x = layers.ZeroPadding2D(kernel // 2, name=f"{block}_pad")(x)
+        zero = residual and block == "output"
         return layers.Conv2D(width, kernel, strides=stride, padding="valid",
                              use_bias=use_bias or block == "output",
-                             kernel_initializer=_init(), name=f"{block}_conv")(x)
+                             kernel_initializer="zeros" if zero else _init(),
+                             name=f"{block}_conv")(x)
 
     def norm_relu(x, block):
         x = normalization(norm, f"{block}_norm", norm_affine)(x)
@@ -140,5 +164,12 @@ def resnet_generator(
                                    name=f"{block}_conv")(x)
         x = norm_relu(x, block)
     x = conv(x, out_channels, 7, 1, "output")
-    outputs = layers.Activation("tanh", dtype="float32", name="translated")(x)
+    if not residual:
+        outputs = layers.Activation("tanh", dtype="float32", name="translated")(x)
+        return keras.Model(inputs, outputs, name=name)
+    colour = layers.Conv2D(COLOUR_UNITS, 1, activation="relu", name="colour1_conv")(inputs)
+    colour = layers.Conv2D(COLOUR_UNITS, 1, activation="relu", name="colour2_conv")(colour)
+    colour = layers.Conv2D(channels, 1, kernel_initializer="zeros", name="colour3_conv")(colour)
+    x = layers.Add(dtype="float32", name="residual_add")([inputs, colour, x])
+    outputs = layers.Activation("hard_tanh", dtype="float32", name="translated")(x)
     return keras.Model(inputs, outputs, name=name)
