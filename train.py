@@ -20,16 +20,19 @@ def _define_flags():
     f = flags
     fam = " Default: the model family's (see README)."
     f.DEFINE_string("model", d.model, "Model family: " + ", ".join(sorted(RECIPES)) + ".")
+    f.DEFINE_enum("recipe", d.recipe, ["default", "paper"],
+                  "Family defaults: default = the recipe tuned for short CPU runs (docs measure it); "
+                  "paper = the paper's settings.")
     f.DEFINE_string("dataset", d.dataset, "builtin:<name> | tfds:<name>[:split] | folder:<path>." + fam)
     f.DEFINE_integer("image_size", d.image_size, "Training image height = width (HR crop for srgan)." + fam)
     f.DEFINE_integer("channels", d.channels, "Image channels (1 gray, 3 RGB); data is converted." + fam)
     f.DEFINE_integer("batch_size", d.batch_size, "GLOBAL batch size (split over replicas)." + fam)
     f.DEFINE_integer("epochs", d.epochs, "Epochs (adversarial epochs for srgan; 0 allowed there)." + fam)
-    f.DEFINE_integer("steps_per_epoch", d.steps_per_epoch, "Steps per epoch; 0 = one pass over the data.")
+    f.DEFINE_integer("steps_per_epoch", d.steps_per_epoch, "Steps per epoch; 0 = one pass over the data." + fam)
     f.DEFINE_enum("loss", d.loss, ["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"],
                   "Adversarial loss; wasserstein uses the gradient penalty (WGAN-GP)." + fam)
     f.DEFINE_float("learning_rate", d.learning_rate, "Adam learning rate (all networks)." + fam)
-    f.DEFINE_float("beta_1", d.beta_1, "Adam beta_1.")
+    f.DEFINE_float("beta_1", d.beta_1, "Adam beta_1." + fam)
     f.DEFINE_integer("filters", d.filters, "Base width of the networks." + fam)
     f.DEFINE_boolean("flip", d.flip, "Random horizontal flips." + fam)
     f.DEFINE_integer("seed", d.seed, "Random seed.")
@@ -45,7 +48,7 @@ def _define_flags():
     # CycleGAN
     f.DEFINE_float("lambda_cycle", d.lambda_cycle, "Cycle-consistency loss weight (cyclegan).")
     f.DEFINE_float("lambda_identity", d.lambda_identity,
-                   "Identity loss weight as a fraction of lambda_cycle (cyclegan); 0 = off.")
+                   "Identity loss weight as a fraction of lambda_cycle (cyclegan); 0 = off." + fam)
     f.DEFINE_integer("pool_size", d.pool_size, "Fake image history per discriminator (cyclegan); 0 = off.")
     f.DEFINE_integer("decay_epochs", d.decay_epochs,
                      "Epochs of linear learning-rate decay to 0 at the end (cyclegan)." + fam)
@@ -59,9 +62,9 @@ def _define_flags():
     f.DEFINE_string("vgg_weights", d.vgg_weights, "Local VGG19 weights file (.h5/.weights.h5) for offline use.")
     f.DEFINE_boolean("relativistic", d.relativistic, "Relativistic-average discriminator, ESRGAN (srgan).")
     # Inpainting
-    f.DEFINE_string("mask", d.mask, "rect | free_form | folder:<path> | mixed (inpainting).")
-    f.DEFINE_float("hole_weight", d.hole_weight, "L1 weight on hole pixels (inpainting).")
-    f.DEFINE_float("valid_weight", d.valid_weight, "L1 weight on known pixels (inpainting).")
+    f.DEFINE_string("mask", d.mask, "rect | free_form | folder:<path> | mixed (inpainting)." + fam)
+    f.DEFINE_float("hole_weight", d.hole_weight, "L1 weight on hole pixels (inpainting)." + fam)
+    f.DEFINE_float("valid_weight", d.valid_weight, "L1 weight on known pixels (inpainting)." + fam)
     f.DEFINE_float("adversarial_weight", d.adversarial_weight, "Adversarial loss weight (srgan, inpainting)." + fam)
     f.DEFINE_float("perceptual_weight", d.perceptual_weight, "VGG perceptual loss weight (inpainting); 0 = off.")
     # Running

@@ -32,15 +32,16 @@ class TrainConfig:
     """
 
     model: str = "gan"
+    recipe: str = "default"  # "default": tuned for short runs; "paper": the paper's settings
     dataset: str | None = None
     image_size: int | None = None
     channels: int | None = None
     batch_size: int | None = None
     epochs: int | None = None
-    steps_per_epoch: int = 0  # 0: one pass over the data
+    steps_per_epoch: int | None = None  # 0: one pass over the data
     loss: str | None = None
     learning_rate: float | None = None
-    beta_1: float = 0.5
+    beta_1: float | None = None
     filters: int | None = None
     flip: bool | None = None
     seed: int = 0
@@ -54,7 +55,7 @@ class TrainConfig:
     discriminator_norm: str = ""
     # CycleGAN
     lambda_cycle: float = 10.0
-    lambda_identity: float = 0.5  # identity loss weight = lambda_identity * lambda_cycle
+    lambda_identity: float | None = None  # identity loss weight = lambda_identity * lambda_cycle
     pool_size: int = 50
     decay_epochs: int | None = None
     residual_blocks: int | None = None  # CycleGAN and SRGAN
@@ -66,9 +67,9 @@ class TrainConfig:
     vgg_weights: str = ""
     relativistic: bool = False
     # Inpainting
-    mask: str = "free_form"
-    hole_weight: float = 1.0
-    valid_weight: float = 1.0
+    mask: str | None = None
+    hole_weight: float | None = None
+    valid_weight: float | None = None
     adversarial_weight: float | None = None  # SRGAN and inpainting
     perceptual_weight: float = 0.0
     # Running

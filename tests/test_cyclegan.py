@@ -291,17 +291,24 @@ def test_translation_grid_columns():
         np.testing.assert_allclose(rows[column::6], expected, atol=1e-6)
 
 
-def test_recipe_defaults_depend_on_the_dataset():
+def test_paper_recipe_defaults_depend_on_the_dataset():
     from keras_gan.recipes import get_recipe
     from keras_gan.training import TrainConfig
 
     recipe = get_recipe("cyclegan")
-    builtin = recipe.resolve(TrainConfig(model="cyclegan"))
+    builtin = recipe.resolve(TrainConfig(model="cyclegan", recipe="paper"))
     assert (builtin.dataset, builtin.image_size, builtin.filters) == ("builtin:photos", 64, 16)
     assert builtin.decay_epochs == builtin.epochs // 2 and builtin.loss == "least_squares"
-    folder = recipe.resolve(TrainConfig(model="cyclegan", dataset="folder:/x", image_size=128))
+    assert builtin.lambda_identity == 0.5
+    folder = recipe.resolve(TrainConfig(model="cyclegan", recipe="paper", dataset="folder:/x",
+                                        image_size=128))
     assert (folder.filters, folder.residual_blocks, folder.epochs, folder.decay_epochs) == (64, 6, 200, 100)
-    assert recipe.resolve(TrainConfig(model="cyclegan", dataset="folder:/x")).residual_blocks == 9
+    assert recipe.resolve(TrainConfig(model="cyclegan", recipe="paper",
+                                      dataset="folder:/x")).residual_blocks == 9
+    default = recipe.resolve(TrainConfig(model="cyclegan", dataset="folder:/x"))
+    assert (default.image_size, default.filters, default.residual_blocks, default.epochs,
+            default.steps_per_epoch, default.decay_epochs, default.lambda_identity) == (
+        64, 32, 6, 10, 100, 5, 0.0)
     with pytest.raises(ValueError, match="decay_epochs"):
         recipe.resolve(TrainConfig(model="cyclegan", epochs=2, decay_epochs=3))
 

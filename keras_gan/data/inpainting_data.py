@@ -21,12 +21,16 @@ def inpainting_dataset(
     seed=None,
     limit=None,
     cache="auto",
+    random_scale=False,
 ):
     """Batches `{"image": (B, S, S, C) in [-1, 1], "mask": (B, S, S, 1)}` for inpainting.
 
     Images come from `keras_gan.data.image_dataset` (shorter side resized to
     `load_size`, random `load_size` square crop, optional flip), then a random
-    `image_size` crop when `load_size > image_size`; masks come from
+    `image_size` crop when `load_size > image_size` (with `random_scale`, a
+    random-side crop between `image_size` and `load_size` resized to
+    `image_size`: the network sees both near-native detail and whole downscaled
+    scenes, as a user's photos come at every scale); masks come from
     `keras_gan.data.masks.mask_dataset` (1 = hole). With a `seed` the batches
     are reproducible. Datasets smaller than a batch are fine (examples repeat).
 
@@ -66,10 +70,19 @@ def inpainting_dataset(
     ds = images.dataset.unbatch().map(lambda e: e["image"])
     if load_size > image_size:
         crop_seeds = tf.data.Dataset.random(seed=None if seed is None else seed + 1).batch(2)
+
+        def crop(image, s):
+            side = image_size
+            if random_scale:
+                side = tf.random.stateless_uniform([], s[::-1], image_size, load_size + 1, tf.int32)
+            out = tf.image.stateless_random_crop(image, tf.stack([side, side, channels]), seed=s)
+            if random_scale:
+                out = tf.image.resize(out, [image_size, image_size], antialias=True)
+                out = tf.ensure_shape(tf.clip_by_value(out, -1.0, 1.0), [image_size, image_size, channels])
+            return out
+
         ds = tf.data.Dataset.zip((ds, crop_seeds)).map(
-            lambda image, s: tf.image.stateless_random_crop(
-                image, [image_size, image_size, channels], seed=s),
-            num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None)
+            crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None)
     masks = mask_dataset(mask, image_size, seed=None if seed is None else seed + 2)
     ds = tf.data.Dataset.zip((ds, masks)).map(lambda image, m: {"image": image, "mask": m})
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

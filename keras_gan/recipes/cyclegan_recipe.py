@@ -20,43 +20,47 @@ REPRESENTATIVE_IMAGES = 100  # verification (and calibration) images per exporte
 class CycleGANRecipe(Recipe):
     """Trains `keras_gan.CycleGAN` on an unpaired dataset.
 
-    Two default tables, chosen by the dataset:
+    `--recipe=default` (tuned for short CPU runs, measured in docs/cyclegan.md), for
+    every dataset: 64 px, 32 filters, 6 residual blocks, generators with
+    `output="colour_residual"` (identity + per-pixel colour MLP + spatial residual,
+    instance norm kept: absolute colour survives), no identity loss, 1,000 steps
+    (10 epochs of 100, the last 5 decaying linearly to 0).
 
-    - `builtin:photos` (the default dataset, offline: crops of scikit-learn's
-      china.jpg as A and flower.jpg as B): 64 px, 16 filters, 6 residual
-      blocks, 20 epochs of 63 steps (last 10 decaying): a few minutes on a
-      2-core CPU, enough to see colours move from one photo to the other;
-    - any `folder:` or `tfds:` dataset: the reference recipe: 256 px,
-      64 filters, 9 residual blocks (6 below 256 px), 200 epochs of which the
-      last 100 decay linearly to 0, batch 1.
+    `--recipe=paper` (the reference implementation): tanh generators, identity loss
+    0.5 lambda_cycle; for `folder:`/`tfds:` data 256 px, 64 filters, 9 residual
+    blocks (6 below 256 px), 200 epochs of one pass of which the last 100 decay;
+    for `builtin:photos` (china.jpg as A, flower.jpg as B) 64 px, 16 filters,
+    20 epochs.
 
     Both: least-squares loss, Adam(2e-4, beta_1=0.5) for G+F and for D_A+D_B,
-    lambda_cycle 10, identity 0.5 lambda_cycle, pool 50, random flips,
-    resize to 286/256 of the crop size then random crop.
+    lambda_cycle 10, pool 50, batch 1, random flips, resize to 286/256 of the crop
+    size then random crop.
 
     Example:
     ```python
     from keras_gan.training import TrainConfig, run
-    run(TrainConfig(model="cyclegan", dataset="folder:/data/horse2zebra", image_size=128,
-                    epochs=10))
+    run(TrainConfig(model="cyclegan", dataset="folder:/data/horse2zebra"))
     ```
     """
 
     name = "cyclegan"
+    networks = {"default": "ResNet, `output=\"colour_residual\"` (identity at step 0)",
+                "paper": "ResNet, `output=\"tanh\"` (the reference)"}
     defaults = {
         "dataset": "builtin:photos", "image_size": 64, "channels": 3, "batch_size": 1,
-        "epochs": 20, "loss": "least_squares", "learning_rate": 2e-4, "filters": 16,
-        "flip": True, "residual_blocks": 6,
+        "steps_per_epoch": 100, "epochs": 10, "loss": "least_squares", "learning_rate": 2e-4,
+        "filters": 32, "flip": True, "residual_blocks": 6, "lambda_identity": 0.0,
     }
-    dataset_defaults = {
-        "image_size": 256, "channels": 3, "batch_size": 1, "epochs": 200,
-        "loss": "least_squares", "learning_rate": 2e-4, "filters": 64, "flip": True,
-    }
+    paper_defaults = {"steps_per_epoch": 0, "lambda_identity": 0.5, "residual_blocks": None}
+    paper_builtin_defaults = {"image_size": 64, "epochs": 20, "filters": 16, "residual_blocks": 6}
+    paper_dataset_defaults = {"image_size": 256, "epochs": 200, "filters": 64}
 
     def default_table(self, config):
-        dataset = config.dataset or self.defaults["dataset"]
-        builtin = parse_dataset_spec(dataset).kind == "builtin"
-        return self.defaults if builtin else {"dataset": dataset, **self.dataset_defaults}
+        table = super().default_table(config)
+        if config.recipe == "paper":
+            builtin = parse_dataset_spec(config.dataset or table["dataset"]).kind == "builtin"
+            table.update(self.paper_builtin_defaults if builtin else self.paper_dataset_defaults)
+        return table
 
     def derive(self, config):
         if config.residual_blocks is None:  # the paper: 9 blocks at 256 px, 6 below
@@ -98,6 +102,7 @@ class CycleGANRecipe(Recipe):
             residual_blocks=config.residual_blocks, lambda_cycle=config.lambda_cycle,
             lambda_identity=config.lambda_identity, pool_size=config.pool_size,
             norm=config.norm, seed=config.seed,
+            output="tanh" if config.recipe == "paper" else "colour_residual",
         )
         steps = config.steps_per_epoch or data.steps_per_epoch
         schedule = LinearDecay(config.learning_rate,

@@ -94,11 +94,20 @@ class Recipe:
     Attributes:
         name: the `--model` value.
         defaults: values for the `TrainConfig` fields left at `None`
-            (dataset, image size, batch size, epochs, loss, ...).
+            (dataset, image size, batch size, epochs, loss, ...) under
+            `--recipe=default`: the recipe tuned and measured for short runs.
+        paper_defaults: the values that `--recipe=paper` changes (the paper's
+            settings where they differ from `defaults`).
     """
 
     name = ""
     defaults = {}
+    paper_defaults = {}
+    common_defaults = {"steps_per_epoch": 0, "beta_1": 0.5}
+    """Fallbacks of every family: one pass over the data per epoch, Adam beta_1 0.5."""
+    recipes = ("default", "paper")
+    networks = {}
+    """Recipe name -> the generator it builds, in words (for the docs' defaults table)."""
     # `jit_compile="auto"` by device, measured with `python benchmarks/run.py` (BENCHMARKS.md):
     # on the CPU every family's train step is slower with XLA (GAN 64 px 1.1 s -> 1.5 s,
     # SRGAN 3.6 -> 5.1 s, CycleGAN 128 px 2.1 -> 30 s, inpainting 0.5 -> 1.5 s per step);
@@ -140,8 +149,18 @@ class Recipe:
                          f"Received: jit_compile={value!r}")
 
     def default_table(self, config):
-        """The defaults for this config (CycleGAN picks by dataset); `defaults` here."""
-        return self.defaults
+        """The defaults for this config: `defaults`, with `paper_defaults` over them
+        under `--recipe=paper` (CycleGAN also picks by dataset)."""
+        if config.recipe not in self.recipes:
+            raise ValueError(f"--recipe must be one of {self.recipes}. Received: recipe={config.recipe!r}")
+        paper = self.paper_defaults if config.recipe == "paper" else {}
+        return {**self.common_defaults, **self.defaults, **paper}
+
+    @staticmethod
+    def total_steps(config, data, epochs=None):
+        """Optimizer steps of `epochs` (default `config.epochs`) epochs of this run."""
+        steps = config.steps_per_epoch or data.steps_per_epoch
+        return (config.epochs if epochs is None else epochs) * steps
 
     def derive(self, config):
         """Return `config` with defaults that depend on other fields filled in."""
