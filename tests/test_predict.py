@@ -202,6 +202,9 @@ def test_predict_files_keeps_relative_paths_and_masks(exported, tmp_path):
     written = predict_files(runner, str(src), str(tmp_path / "out"), mask=str(tmp_path / "mask.png"),
                             progress=False)
     assert sorted(os.path.relpath(p, tmp_path / "out") for p in written) == ["a.png", "sub/b.jpg"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(written[0]).st_mode & 0o777 == 0o666 & ~umask  # not the temp file's 0600
     out = read_image(str(tmp_path / "out" / "a.png"))
     assert out.shape == (20, 24, 3)
     known = read_image(str(src / "a.png"))[:3]  # rows above the hole (from row 4) are kept

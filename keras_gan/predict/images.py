@@ -163,6 +163,9 @@ def write_image(path, image, overwrite=False, quality=95):
                 Image.fromarray(pixels).save(f, format="PNG")
             else:
                 Image.fromarray(pixels).save(f, format="JPEG", quality=quality)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 -> what open() would have given
         if not overwrite and os.path.exists(path):  # appeared meanwhile
             raise ValueError(f"The output exists; pass --overwrite to replace it. "
                              f"Received: output={path!r}")
