@@ -455,8 +455,10 @@ def curve_title(config, overrides):
                 if isinstance(config.get("learning_rate"), (int, float)) else None,
                 f"{config.get('image_size')} px" if config.get("image_size") else None,
                 f"x{config.get('scale')}" if config.get("model") == "srgan" else None]
-    epochs = [f"{config.get('pretrain_epochs')} pretrain + " if config.get("pretrain_epochs") else "",
-              f"{config.get('epochs')} epochs x {config.get('steps_per_epoch') or 'one pass'} steps"]
+    steps = config.get("steps_per_epoch") or "one pass of"
+    epochs = [f"{config.get('pretrain_epochs')} pretrain + {config.get('epochs')} adversarial"
+              if config.get("model") == "srgan" else f"{config.get('epochs')}",
+              f" epochs x {steps} steps"]
     line = f"{config.get('model')} on {dataset}: " + ", ".join(s for s in settings if s)
     line += f"; {''.join(epochs)}"
     given = [o for o in overrides if o.split("=", 1)[0] not in TRAIN_DEFAULTS]
@@ -504,7 +506,8 @@ def learning_curve(config, evaluator, every, output, csv_path, overrides=(), at_
         figures = ", ".join(f"{k} {v:.4g}" for k, v in last.items()
                             if k not in ("step", "train_seconds", "eval_seconds", "source")
                             and v is not None)
-        print(f"[curve] step {last['step']} ({last['train_seconds']:.1f} s training, "
+        what = " (saved generator.keras)" if last["source"] == "saved" else ""
+        print(f"[curve] step {last['step']}{what} ({last['train_seconds']:.1f} s training, "
               f"{last['eval_seconds']:.1f} s evaluation): {figures}", flush=True)
 
     callback = CurveCallback(evaluator, every, at_start=at_start, on_row=write)
