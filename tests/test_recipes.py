@@ -14,7 +14,7 @@ from keras_gan.recipes.defaults_table import defaults_table
 from keras_gan.training import TrainConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOCS = {"gan": "README.md", "srgan": "docs/srgan.md", "inpainting": "docs/inpainting.md",
+DOCS = {"gan": "docs/gan.md", "srgan": "docs/srgan.md", "inpainting": "docs/inpainting.md",
         "cyclegan": "docs/cyclegan.md"}
 
 
