@@ -140,6 +140,19 @@ def test_every_format_gives_the_keras_answer(exported, family):
         assert _psnr(_run(int8, family, image, mask, tile), reference) >= 30.0
 
 
+def test_tflite_resize_inputs_where_the_graph_allows_it(exported):
+    """`resize_tensor_input`: SRGAN's fixed 8 px model runs a whole 11 x 19 image; CycleGAN's
+    (instance norms) cannot, and says so in one line."""
+    image = _images(1, 40, seed=1)[0, :11, :19]
+    keras_out = predict_image(load_runner(exported["srgan"]["keras"]), image)
+    resized = load_runner(exported["srgan"]["tflite"], resize_inputs=True)
+    assert resized.fixed_size is None and resized.geometry() == (2, 1)
+    assert np.max(np.abs(predict_image(resized, image) - keras_out)) <= 1e-3
+    cyclegan = load_runner(exported["cyclegan"]["tflite"], resize_inputs=True)
+    with pytest.raises(ValueError, match="drop --tflite_resize"):
+        predict_image(cyclegan, _images(1, 24)[0])
+
+
 def test_saved_model_base_path_takes_the_newest_version(exported, tmp_path):
     import shutil
 

@@ -57,6 +57,17 @@ class TFLiteRunner(Runner):
         self.resize_inputs = resize_inputs
         super().__init__(spec_from_inputs(inputs, output_shape, report_num_classes(path)), path)
 
+    def geometry(self):
+        """`(scale, multiple)`; with `resize_inputs`, probed on resized inputs (see `Runner`)."""
+        try:
+            return super().geometry()
+        except ValueError as error:
+            raise ValueError(
+                "This TFLite model does not run at other sizes than its own (its converted "
+                "graph has size-dependent constants, e.g. instance norms or reflection pads): "
+                f"drop --tflite_resize (resize_inputs) to tile at its size. Received: "
+                f"{' '.join(str(error).split())}") from None
+
     def _run(self, inputs):
         feed = {}
         for name, detail in self._inputs.items():
