@@ -27,7 +27,7 @@ class InpaintingRecipe(Recipe):
     hole (`fill="push_pull"`, so it starts about at OpenCV Telea's quality),
     16 filters, batch 16, crops of random side between 64 px and 4x that,
     resized to 64 px (native detail and whole scenes), mixed rectangular and
-    free-form masks, hole L1 x 6 + valid L1 + 0.01 hinge adversarial, Adam with
+    free-form masks, hole L1 x 6 + valid L1 + 0.001 hinge adversarial, Adam with
     warm-up and cosine decay over the whole run, 1,000 steps (10 x 100).
     `--recipe=paper`: DeepFill v2's plain network (zeroed hole, tanh output),
     free-form masks, equal L1 weights, constant Adam 1e-4, batch 8.
@@ -50,12 +50,12 @@ class InpaintingRecipe(Recipe):
     defaults = {
         "dataset": "builtin:photos", "image_size": 64, "channels": 3, "batch_size": 16,
         "steps_per_epoch": 100, "epochs": 10, "loss": "hinge", "learning_rate": 1e-3,
-        "filters": 16, "flip": True, "adversarial_weight": 0.01, "mask": "mixed",
+        "filters": 16, "flip": True, "adversarial_weight": 0.001, "mask": "mixed",
         "hole_weight": 6.0, "valid_weight": 1.0,
     }
     paper_defaults = {
         "batch_size": 8, "steps_per_epoch": 0, "epochs": 4, "learning_rate": 1e-4,
-        "mask": "free_form", "hole_weight": 1.0,
+        "mask": "free_form", "hole_weight": 1.0, "adversarial_weight": 0.01,
     }
 
     def validate(self, config):
