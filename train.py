@@ -32,6 +32,8 @@ def _define_flags():
     f.DEFINE_enum("loss", d.loss, ["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"],
                   "Adversarial loss; wasserstein uses the gradient penalty (WGAN-GP)." + fam)
     f.DEFINE_float("learning_rate", d.learning_rate, "Adam learning rate (all networks)." + fam)
+    f.DEFINE_float("discriminator_learning_rate", d.discriminator_learning_rate,
+                   "Adam learning rate of the discriminator (gan; two time-scale update rule)." + fam)
     f.DEFINE_float("beta_1", d.beta_1, "Adam beta_1." + fam)
     f.DEFINE_integer("filters", d.filters, "Base width of the networks." + fam)
     f.DEFINE_boolean("flip", d.flip, "Random horizontal flips." + fam)

@@ -41,6 +41,7 @@ class TrainConfig:
     steps_per_epoch: int | None = None  # 0: one pass over the data
     loss: str | None = None
     learning_rate: float | None = None
+    discriminator_learning_rate: float | None = None  # gan: TTUR; None = the family's default
     beta_1: float | None = None
     filters: int | None = None
     flip: bool | None = None

@@ -8,6 +8,7 @@ from keras_gan.callbacks import SampleGridCallback
 from keras_gan.callbacks.sample_grid import grid_scale
 from keras_gan.models.gan import GAN
 from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
+from keras_gan.schedules.linear_decay import LinearDecay
 
 
 class GANRecipe(Recipe):
@@ -26,8 +27,11 @@ class GANRecipe(Recipe):
         "epochs": 30, "loss": "non_saturating", "learning_rate": 2e-4, "filters": 64,
         "ema_decay": 0.999, "flip": False,
     }
+    paper_defaults = {}
 
     def derive(self, config):
+        if config.discriminator_learning_rate is None:
+            config = dataclasses.replace(config, discriminator_learning_rate=config.learning_rate)
         if not config.n_critic:  # WGAN-GP: 5 critic steps per generator step
             config = dataclasses.replace(config, n_critic=5 if config.loss == "wasserstein" else 1)
         return config
@@ -57,7 +61,17 @@ class GANRecipe(Recipe):
             ema_decay=config.ema_decay or None,
             seed=config.seed,
         )
-        return self.compile(model, config)
+        if config.recipe == "paper":
+            return self.compile(model, config, self.adam(config),
+                                self.adam(config, config.discriminator_learning_rate))
+        # Constant, then linear to 0 over the last half of the run (any run length).
+        steps = self.total_steps(config, data)
+
+        def schedule(rate):
+            return LinearDecay(rate, constant_steps=steps - steps // 2, decay_steps=steps // 2)
+
+        return self.compile(model, config, self.adam(config, schedule(config.learning_rate)),
+                            self.adam(config, schedule(config.discriminator_learning_rate)))
 
     def callbacks(self, config, data, output_dir):
         scale = grid_scale(config.image_size)
