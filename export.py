@@ -5,7 +5,11 @@ A thin caller of `keras_gan.export.cli` (also installed as `keras-gan-export`): 
 verifies every artifact in a separate process; `--helpfull` lists the flags.
 """
 
-from keras_gan.export.cli import run
+from keras_gan.export.cli import define_flags, main, run
+
+define_flags()  # at import, as before: `import export; export.main(argv)` keeps working
+
+__all__ = ["main"]
 
 if __name__ == "__main__":
     run()
