@@ -43,7 +43,7 @@ def _define_flags():
     f.DEFINE_boolean("conditional", d.conditional, "Class-conditional GAN (needs a labelled dataset).")
     f.DEFINE_integer("n_critic", d.n_critic, "Discriminator steps per generator step; 0 = 5 for wasserstein, else 1.")
     f.DEFINE_float("gradient_penalty_weight", d.gradient_penalty_weight, "WGAN-GP lambda.")
-    f.DEFINE_float("r1_gamma", d.r1_gamma, "R1 penalty gamma; 0 = off.")
+    f.DEFINE_float("r1_gamma", d.r1_gamma, "R1 penalty gamma; 0 = off." + fam)
     f.DEFINE_float("ema_decay", d.ema_decay, "Generator EMA decay (e.g. 0.999); 0 = off." + fam)
     f.DEFINE_enum("discriminator_norm", d.discriminator_norm, ["", "layer", "batch", "spectral"],
                   "Discriminator normalization (gan); empty = none.")

@@ -51,7 +51,7 @@ class TrainConfig:
     conditional: bool = False
     n_critic: int = 0  # 0: 5 for wasserstein, else 1
     gradient_penalty_weight: float = 10.0
-    r1_gamma: float = 0.0
+    r1_gamma: float | None = None
     ema_decay: float | None = None  # 0: no EMA generator
     discriminator_norm: str = ""
     # CycleGAN
