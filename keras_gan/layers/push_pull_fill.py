@@ -3,6 +3,11 @@
 import keras
 import tensorflow as tf
 
+MIN_WEIGHT = 1.0 / 64.0
+"""Floor of the known fraction a mean is divided by: int8 models quantize [0, 1] in steps
+of 1/255, and a divisor that rounds to 0 fails in TFLite's DIV. Cells below it are
+trusted by at most `gain / 64` of their value anyway."""
+
 
 @keras.saving.register_keras_serializable(package="keras_gan")
 class PushPullFill(keras.layers.Layer):
@@ -71,11 +76,11 @@ class PushPullFill(keras.layers.Layer):
         for _ in range(self.levels):  # push: pooled known values and known fractions
             sums.append(tf.nn.avg_pool2d(sums[-1], 2, 2, "SAME"))
             weights.append(tf.nn.avg_pool2d(weights[-1], 2, 2, "SAME"))
-        estimate = sums[-1] / tf.maximum(weights[-1], 1e-6)
+        estimate = sums[-1] / tf.maximum(weights[-1], MIN_WEIGHT)
         for total, weight in zip(reversed(sums[:-1]), reversed(weights[:-1])):  # pull
             up = tf.image.resize(estimate, tf.shape(total)[1:3], method="bilinear")
             trust = tf.minimum(1.0, self.gain * weight)
-            estimate = trust * total / tf.maximum(weight, 1e-6) + (1.0 - trust) * up
+            estimate = trust * total / tf.maximum(weight, MIN_WEIGHT) + (1.0 - trust) * up
         hole = 1.0 - known
         for _ in range(self.smoothing_iterations):  # "SAME" pooling averages in-image pixels only
             estimate = estimate * known + tf.nn.avg_pool2d(estimate, 3, 1, "SAME") * hole
