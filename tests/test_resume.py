@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 
 import gan_test_helper as helper
 import keras
@@ -16,6 +17,7 @@ import tensorflow as tf
 import keras_gan
 from keras_gan.callbacks.backup_and_restore import BackupAndRestore
 from keras_gan.callbacks.terminate_on_non_finite import TerminateOnNonFinite
+from keras_gan.recipes import get_recipe
 from keras_gan.schedules import LinearDecay
 from keras_gan.training import TrainConfig, run
 
@@ -288,9 +290,12 @@ def test_nan_loss_stops_train_py_with_one_line_and_keeps_the_last_good_backup(tm
     assert steps_trained(proc) == 4  # the backup callback never saw step 5
     with open(tmp_path / "backup" / "latest" / "state.json") as f:
         assert json.load(f)["step"] == 4
-    model = keras_gan.GAN.dcgan(latent_dim=8, image_size=16, channels=1, filters=4,
-                                ema_decay=0.999)
-    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    # The model as the run's recipe builds it (optimizers with its schedules, R1 tracker).
+    recipe = get_recipe("gan")
+    config = recipe.resolve(TrainConfig(model="gan", dataset="builtin:digits", image_size=16,
+                                        channels=1, filters=4, latent_dim=8, batch_size=4,
+                                        epochs=3, steps_per_epoch=3))
+    model = recipe.build_model(config, types.SimpleNamespace(steps_per_epoch=3, num_classes=None))
     assert BackupAndRestore(str(tmp_path / "backup"), steps_per_epoch=3).restore(model) == 4
     assert int(model.generator_optimizer.iterations.numpy()) == 4
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
