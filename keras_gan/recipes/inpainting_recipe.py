@@ -24,7 +24,8 @@ class InpaintingRecipe(Recipe):
 
     `--recipe=default` (tuned for short CPU runs, measured in docs/inpainting.md):
     the gated generator predicts a residual over a smooth push-pull fill of the
-    hole (`fill="push_pull"`, so it starts about at OpenCV Telea's quality),
+    hole (`fill="push_pull"`: pyramid plus harmonic smoothing, so it starts above
+    OpenCV Telea on validation photos),
     16 filters, batch 16, crops of random side between 64 px and 4x that,
     resized to 64 px (native detail and whole scenes), mixed rectangular and
     free-form masks, hole L1 x 6 + valid L1 + 0.001 hinge adversarial, Adam with
