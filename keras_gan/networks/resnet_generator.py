@@ -3,6 +3,7 @@
 import keras
 
 from keras_gan.layers.reflection_padding import ReflectionPadding2D
+from keras_gan.networks.arch_util import check_int
 
 
 def _init():
@@ -111,8 +112,7 @@ def resnet_generator(
     """
     for arg, value, low in (("channels", channels, 1), ("filters", filters, 1),
                             ("residual_blocks", residual_blocks, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"`{arg}` must be an int >= {low}. Received: {arg}={value!r}")
+        check_int(arg, value, low)
     if image_size is not None and (not isinstance(image_size, int) or image_size < 4
                                    or image_size % 4):
         raise ValueError(

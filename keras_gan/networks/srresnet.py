@@ -3,6 +3,7 @@
 import keras
 
 from keras_gan.layers.pixel_shuffle import PixelShuffle
+from keras_gan.networks.arch_util import check_int
 
 
 def _prelu(name):
@@ -59,10 +60,8 @@ def srresnet_generator(
     """
     if scale not in (2, 4, 8):
         raise ValueError(f"`scale` must be 2, 4 or 8. Received: scale={scale!r}")
-    if not isinstance(residual_blocks, int) or residual_blocks < 0:
-        raise ValueError(f"`residual_blocks` must be an int >= 0. Received: residual_blocks={residual_blocks!r}")
-    if not isinstance(filters, int) or filters < 1:
-        raise ValueError(f"`filters` must be an int >= 1. Received: filters={filters!r}")
+    check_int("residual_blocks", residual_blocks, 0)
+    check_int("filters", filters, 1)
 
     def conv(x, width, kernel, layer_name):
         return keras.layers.Conv2D(width, kernel, padding="same", name=layer_name)(x)
