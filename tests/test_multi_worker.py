@@ -1,5 +1,6 @@
 """--strategy=multi_worker: two train.py processes on 127.0.0.1 train one model together."""
 
+import contextlib
 import json
 import os
 import socket
@@ -19,13 +20,30 @@ FLAGS = helper.tiny_gan_train_flags(epochs=2, steps_per_epoch=2)
 WORKERS = 2
 
 
+def reserve_port():
+    """A free 127.0.0.1 port that no other process is handed for the next 60 s.
+
+    Binding port 0 and closing leaves a window in which the kernel can give the port
+    to anyone (another pytest-xdist worker's `bind(0)`, any `connect()`'s source
+    port) before the worker process binds it. Here a connection is accepted on the
+    port and closed from this side, which leaves the port in TIME_WAIT: the kernel
+    hands it to no `bind(0)` and no `connect()` while a socket with SO_REUSEADDR
+    (TensorFlow's gRPC server sets it) can still bind it explicitly.
+    """
+    with contextlib.closing(socket.socket()) as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        address = server.getsockname()
+        with contextlib.closing(socket.create_connection(address)):
+            accepted, _ = server.accept()
+            accepted.close()  # the active close: this end (the reserved port) is in TIME_WAIT
+        return address[1]
+
+
 def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
+    ports = [reserve_port() for _ in range(n)]
+    assert len(set(ports)) == n, ports
     return ports
 
 
