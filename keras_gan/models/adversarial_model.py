@@ -253,7 +253,12 @@ class AdversarialModel(keras.Model):
             optimizer: its optimizer.
         """
         variables = network.trainable_variables if isinstance(network, keras.Model) else list(network)
-        grads = tape.gradient(optimizer.scale_loss(loss), variables)
+        # d(scale * loss)/dw with the optimizer's loss scale (LossScaleOptimizer's dynamic
+        # scale under mixed_float16; 1 otherwise) seeded as the output gradient: the tape
+        # has closed, so `tape.gradient(optimizer.scale_loss(loss), ...)` would not see the
+        # product and returns no gradients. `apply_gradients` unscales them.
+        scale = optimizer.scale_loss(tf.ones_like(loss))
+        grads = tape.gradient(loss, variables, output_gradients=scale)
         optimizer.apply_gradients(zip(grads, variables))
 
     def train_step(self, data):
