@@ -25,6 +25,7 @@ from keras_gan.export.signatures import (
     MASK,
     ServingModule,
     describe_generator,
+    iter_layers,
 )
 from keras_gan.layers.centered_instance_norm import CenteredInstanceNorm
 
@@ -100,6 +101,67 @@ def _load_generator(generator):
     except (ValueError, TypeError, KeyError, OSError) as error:
         message = " ".join(str(error).split())  # one line
         raise ValueError(f"Cannot load {path!r} as a Keras model in safe mode: {message}") from error
+
+
+MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
+
+
+def _mixed_policy(generator):
+    """The mixed-precision dtype policy of `generator` or of a layer in it, or `None`."""
+    for layer in [generator, *iter_layers(generator)]:
+        policy = getattr(layer, "dtype_policy", None)
+        if getattr(policy, "name", None) in MIXED_POLICIES:
+            return policy.name
+    return None
+
+
+def _float32_policies(config):
+    """`config` (a serialized model) with every mixed-precision dtype policy set to float32."""
+    if isinstance(config, dict):
+        if (str(config.get("class_name", "")).endswith("DTypePolicy")
+                and isinstance(config.get("config"), dict)
+                and config["config"].get("name") in MIXED_POLICIES):
+            return {**config, "config": {**config["config"], "name": "float32"}}
+        return {key: _float32_policies(value) for key, value in config.items()}
+    if isinstance(config, list):
+        return [_float32_policies(value) for value in config]
+    return config
+
+
+def float32_generator(generator):
+    """The generator computing in float32: a mixed-precision one rebuilt, same weights.
+
+    Mixed precision is a training setting (`train.py --mixed_precision`): the
+    layers of a generator trained with it keep their `mixed_bfloat16` or
+    `mixed_float16` policy in the `.keras` file and compute in 16 bits: the
+    TFLite converter rejects the bfloat16 ops, and float32 signatures should
+    compute in float32. The variables are float32 under both policies, so the rebuilt
+    float32 network takes them unchanged.
+
+    Args:
+        generator: a generator `keras.Model`.
+
+    Returns:
+        `(generator, policy)`: the float32 generator and the mixed policy it was
+        rebuilt from, or `(generator, None)` unchanged when it has none.
+
+    Example:
+    ```python
+    generator, policy = float32_generator(keras.saving.load_model("generator.keras"))
+    ```
+    """
+    policy = _mixed_policy(generator)
+    if policy is None:
+        return generator, None
+    config = _float32_policies(keras.saving.serialize_keras_object(generator))
+    previous = keras.mixed_precision.dtype_policy()
+    try:  # layers without a serialized policy take the global one: float32 here
+        keras.mixed_precision.set_dtype_policy("float32")
+        rebuilt = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+    rebuilt.set_weights(generator.get_weights())
+    return rebuilt, policy
 
 
 def _sample_inputs(spec, num, seed, image_size, images=None):
@@ -180,7 +242,9 @@ def export_generator(
     import keras_gan.
 
     Args:
-        generator: a generator `keras.Model`, or the path of a `.keras` file.
+        generator: a generator `keras.Model`, or the path of a `.keras` file; one
+            trained with mixed precision is exported (and verified) in float32, see
+            `float32_generator` (the report's `mixed_precision` names its policy).
         name: the model name (folder and TF Serving model name).
         output_dir: parent of the model folder.
         formats: comma list or list of `"saved_model"`, `"tflite"`, `"onnx"`.
@@ -229,7 +293,7 @@ def export_generator(
                          f"Received: num_representative={num_representative!r}")
     if version is not None and (not isinstance(version, int) or version < 1):
         raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
-    generator = _load_generator(generator)
+    generator, mixed_policy = float32_generator(_load_generator(generator))
     findings = lint_generator(generator)
     if isinstance(quantize, str) and quantize == "auto":
         quantize = auto_quantizations(findings)
@@ -409,6 +473,7 @@ def export_generator(
         "formats": formats,
         "quantize": quantize,
         "generator": spec.to_json(),
+        "mixed_precision": mixed_policy,  # the policy it was trained with, exported in float32
         "signatures": (["serving_default", "serving_uint8"]
                        + (["serving_image_bytes"] if _image_bytes(spec) else [])
                        if "saved_model" in formats else []),
