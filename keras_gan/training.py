@@ -137,6 +137,15 @@ def run(config, callbacks=None):
     Returns:
         `(model, history)`: the trained model and the Keras `History`.
     """
+    policy = keras.mixed_precision.dtype_policy()
+    try:
+        return _run(config, callbacks)
+    finally:  # --mixed_precision is for the models this run builds, not for later ones
+        keras.mixed_precision.set_dtype_policy(policy)
+
+
+def _run(config, callbacks):
+    """`run` without restoring the global dtype policy it sets."""
     extra_callbacks = list(callbacks or [])
     recipe = get_recipe(config.model)
     config = recipe.resolve(config)
