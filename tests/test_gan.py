@@ -139,6 +139,30 @@ def test_dcgan_sizes_and_channels():
         assert tuple(d(out).shape) == (2, 1)
 
 
+def test_extra_convs_add_3x3_convolutions_per_resolution():
+    def convs(model, kernel):
+        return sum(1 for layer in model.layers
+                   if isinstance(layer, keras.layers.Conv2D)
+                   and not isinstance(layer, keras.layers.Conv2DTranspose)
+                   and layer.kernel_size == (kernel, kernel))
+
+    # 28 px: 7 -> 14 -> 28; the generator refines at 7 and 14, the discriminator at 14 and 7.
+    for extra in (0, 1, 2):
+        model = keras_gan.GAN.dcgan(latent_dim=4, image_size=28, channels=1, filters=2,
+                                    extra_convs=extra, discriminator_norm="spectral")
+        assert convs(model.generator, 3) == 2 * extra
+        spectral = [layer for layer in model.discriminator.layers
+                    if isinstance(layer, keras.layers.SpectralNormalization)]
+        assert sum(getattr(layer.layer, "kernel_size", None) == (3, 3) for layer in spectral) == 2 * extra
+        assert tuple(model.generator(z(2)[:, :4]).shape) == (2, 28, 28, 1)
+        assert tuple(model.discriminator(np.zeros((2, 28, 28, 1), "float32")).shape) == (2, 1)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="extra_convs"):
+            keras_gan.networks.dcgan_generator(extra_convs=bad)
+        with pytest.raises(ValueError, match="extra_convs"):
+            keras_gan.networks.dcgan_discriminator(extra_convs=bad)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "factory", ["test_gan:tiny_gan", "test_gan:tiny_wgan_gp", "test_gan:tiny_conditional"]

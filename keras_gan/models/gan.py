@@ -123,6 +123,7 @@ class GAN(AdversarialModel):
         num_classes=None,
         filters=64,
         discriminator_norm=None,
+        extra_convs=0,
         **kwargs,
     ):
         """Build a GAN with the DCGAN generator and discriminator.
@@ -134,6 +135,8 @@ class GAN(AdversarialModel):
             num_classes: `None` or the number of classes.
             filters: base width of both networks.
             discriminator_norm: `None`, `"layer"`, `"batch"` or `"spectral"`.
+            extra_convs: 3x3 convolutions added per resolution in both networks
+                (0: the paper's DCGAN).
             **kwargs: other `GAN` arguments (`n_critic`, `ema_decay`, ...).
 
         Returns:
@@ -141,11 +144,11 @@ class GAN(AdversarialModel):
         """
         generator = dcgan_generator(
             latent_dim=latent_dim, image_size=image_size, channels=channels,
-            num_classes=num_classes, filters=filters,
+            num_classes=num_classes, filters=filters, extra_convs=extra_convs,
         )
         discriminator = dcgan_discriminator(
             image_size=image_size, channels=channels, num_classes=num_classes,
-            filters=filters, norm=discriminator_norm,
+            filters=filters, norm=discriminator_norm, extra_convs=extra_convs,
         )
         return cls(generator, discriminator, latent_dim=latent_dim, num_classes=num_classes, **kwargs)
 
