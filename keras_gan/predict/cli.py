@@ -8,8 +8,8 @@
         --num_samples=64 --grid --output=grid.png
 
 Errors (unreadable input, a mask that is not an image, an existing output without
---overwrite, a generator of the wrong family for the flags, ...) are one line on stderr
-and exit code 2; nothing is half-written.
+--overwrite, an output that cannot be written, a generator of the wrong family for the
+flags, ...) are one line on stderr and exit code 2; nothing is half-written.
 """
 
 import os
@@ -76,6 +76,8 @@ def main(argv):
         return _fail(error)
     except ImportError as error:  # an optional package (extra) is missing
         return _fail(error)
+    except OSError as error:  # an output that cannot be written (full disk, read-only), ...
+        return _fail(error)
 
 
 def _predict(f):
@@ -93,7 +95,10 @@ def _predict(f):
             raise ValueError("This is a gan (latent) generator: it takes --num_samples, not "
                              f"--input or --mask. Received: input={f.input!r}, mask={f.mask!r}")
         num = f.num_samples or 16
-        labels = [int(v) for v in f.labels] if f.labels else None
+        try:
+            labels = [int(v) for v in f.labels] if f.labels else None
+        except ValueError:
+            raise ValueError(f"--labels must be class ids (ints). Received: labels={f.labels}") from None
         output = f.output or ("samples.png" if f.grid else "samples")
         images = sample(runner, num, labels=labels, seed=f.seed)
         paths = write_samples(images, output, grid=f.grid, columns=f.grid_columns or None,

@@ -9,13 +9,18 @@ from keras_gan.data.sources import IMAGE_EXTENSIONS
 
 OUTPUT_EXTENSIONS = (".png", ".jpg", ".jpeg")
 GENERATED_MASK_SIZE = 512  # rect/free_form masks are drawn at most this size, then resized
+UNREADABLE = (OSError, ValueError, SyntaxError)
+"""What PIL raises for a file that is not an image, or a corrupt one (besides
+`PIL.Image.DecompressionBombError`, for sizes over `Image.MAX_IMAGE_PIXELS`)."""
 
 
 def read_image(path, channels=3):
     """Read an image file as float32 `(H, W, channels)` in [-1, 1].
 
     EXIF orientation is applied (phone photos); alpha is dropped; gray is
-    broadcast to RGB and RGB converted to gray as `channels` needs.
+    broadcast to RGB and RGB converted to gray as `channels` needs; 16-bit
+    images keep their range (scaled, not clipped); CMYK is converted to RGB;
+    an animated GIF or WebP gives its first frame.
 
     Args:
         path: an image file PIL reads (PNG, JPEG, BMP, GIF, TIFF, WebP, ...).
@@ -36,14 +41,25 @@ def read_image(path, channels=3):
 
     try:
         with Image.open(path) as pil:
-            pil = ImageOps.exif_transpose(pil)
-            pil = pil.convert("L" if channels == 1 else "RGB")
-            pixels = np.asarray(pil, np.float32)
-    except (OSError, ValueError, SyntaxError) as error:
+            pixels = _pixels(ImageOps.exif_transpose(pil), channels)
+    except (*UNREADABLE, Image.DecompressionBombError) as error:
         raise ValueError(f"Cannot read {path!r} as an image ({type(error).__name__}: "
                          f"{' '.join(str(error).split())}). Received: input={path!r}") from None
     pixels = pixels[..., None] if pixels.ndim == 2 else pixels
     return pixels / 127.5 - 1.0
+
+
+def _pixels(pil, channels):
+    """float32 `(H, W)` (`channels=1`) or `(H, W, 3)` pixels in [0, 255] of a PIL image.
+
+    16-bit gray (modes `I;16*` and `I`: 16-bit PNG and TIFF) is scaled by 255 / 65535;
+    PIL's own `convert` clips it at 255 instead. Everything else is converted by PIL
+    (CMYK, palette, alpha dropped, ...).
+    """
+    if pil.mode == "I" or pil.mode.startswith("I;16"):
+        gray = np.clip(np.asarray(pil, np.float32) * (255.0 / 65535.0), 0.0, 255.0)
+        return gray if channels == 1 else np.repeat(gray[..., None], 3, axis=-1)
+    return np.asarray(pil.convert("L" if channels == 1 else "RGB"), np.float32)
 
 
 def read_mask(path, height, width):
@@ -69,8 +85,8 @@ def read_mask(path, height, width):
 
     try:
         with Image.open(path) as pil:
-            pixels = np.asarray(pil.convert("L"), np.float32)[..., None] / 255.0
-    except (OSError, ValueError, SyntaxError) as error:
+            pixels = _pixels(pil, 1)[..., None] / 255.0
+    except (*UNREADABLE, Image.DecompressionBombError) as error:
         raise ValueError(f"The mask {path!r} is not an image ({type(error).__name__}). "
                          f"Received: mask={path!r}") from None
     # Area resize and threshold, as the SavedModel's `serving_image_bytes` does.
@@ -141,6 +157,8 @@ def write_image(path, image, overwrite=False, quality=95):
 
     Raises:
         ValueError: for another extension, or an existing file without `overwrite`.
+        OSError: when the file cannot be written (full disk, read-only folder); no
+            temporary file is left.
 
     Example:
     ```python
@@ -153,11 +171,12 @@ def write_image(path, image, overwrite=False, quality=95):
     pixels = to_pixels(image)
     pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
     extension = os.path.splitext(path)[1].lower()
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    tmp = None
     try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
         with os.fdopen(fd, "wb") as f:
             if extension == ".png":
                 Image.fromarray(pixels).save(f, format="PNG")
@@ -170,8 +189,11 @@ def write_image(path, image, overwrite=False, quality=95):
             raise ValueError(f"The output exists; pass --overwrite to replace it. "
                              f"Received: output={path!r}")
         os.replace(tmp, path)
+    except OSError as error:  # a full disk, a read-only folder: name the output
+        raise OSError(f"Cannot write {path!r} ({' '.join(str(error).split())}). "
+                      f"Received: output={path!r}") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.remove(tmp)
     return path
 
@@ -237,6 +259,8 @@ def make_grid(images, columns=None):
     """
     images = np.asarray(images)
     n, h, w, c = images.shape
+    if columns is not None and (not isinstance(columns, (int, np.integer)) or columns < 1):
+        raise ValueError(f"`columns` must be None or an int >= 1. Received: columns={columns!r}")
     columns = columns or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / columns))
     fill = -1.0 if images.dtype.kind == "f" else 0

@@ -6,6 +6,7 @@ import numpy as np
 
 from keras_gan.export.signatures import LABEL, LATENT
 from keras_gan.predict.images import (
+    UNREADABLE,
     check_output_path,
     generated_mask,
     list_inputs,
@@ -194,14 +195,15 @@ def predict_files(runner, inputs, output, mask=None, tile=0, tile_overlap=32, se
 
 
 def _check_readable(path):
+    """Decode `path` once (a truncated JPEG passes PIL's `verify`) and let it go."""
     from PIL import Image
 
     try:
         with Image.open(path) as pil:
-            pil.verify()
-    except (OSError, ValueError, SyntaxError) as error:
-        raise ValueError(f"Cannot read {path!r} as an image ({type(error).__name__}). "
-                         f"Received: input={path!r}") from None
+            pil.load()
+    except (*UNREADABLE, Image.DecompressionBombError) as error:
+        raise ValueError(f"Cannot read {path!r} as an image ({type(error).__name__}: "
+                         f"{' '.join(str(error).split())}). Received: input={path!r}") from None
 
 
 def _mask_files(mask, pairs):

@@ -33,7 +33,11 @@ class OnnxRunner(Runner):
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime's own classes (InvalidProtobuf, Fail, ...)
+            raise ValueError(f"Cannot load {path!r} as an ONNX model ({type(error).__name__}: "
+                             f"{' '.join(str(error).split())}). Received: generator={path!r}") from None
 
         def shape(value):
             return tuple(d if isinstance(d, int) else None for d in value.shape)

@@ -36,8 +36,12 @@ class TFLiteRunner(Runner):
 
     def __init__(self, path, threads=None, resize_inputs=False):
         litert = require("ai_edge_litert.interpreter", "Running TFLite models")
-        self.interpreter = litert.Interpreter(model_path=path, num_threads=threads or 2)
-        self._runner = self.interpreter.get_signature_runner("serving_default")
+        try:
+            self.interpreter = litert.Interpreter(model_path=path, num_threads=threads or 2)
+            self._runner = self.interpreter.get_signature_runner("serving_default")
+        except (ValueError, RuntimeError) as error:  # not a TFLite flatbuffer, no signature
+            raise ValueError(f"Cannot load {path!r} as a TFLite model ({type(error).__name__}: "
+                             f"{' '.join(str(error).split())}). Received: generator={path!r}") from None
         self._inputs = self._runner.get_input_details()
         self._output_name, self._output = next(iter(self._runner.get_output_details().items()))
         inputs = []
