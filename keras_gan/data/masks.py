@@ -30,7 +30,13 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan.data.pipeline import _drop_alpha, _to_gray
-from keras_gan.data.sources import decode_image_file, list_image_files, readable_image_files
+from keras_gan.data.sources import (
+    _isdir,
+    decode_image_file,
+    list_image_files,
+    readable_image_files,
+    tf_paths,
+)
 
 MASK_KINDS = ("rect", "free_form", "folder", "mixed")
 EVAL_BUCKETS = ((0.1, 0.2), (0.2, 0.3), (0.3, 0.4), (0.4, 0.5))
@@ -181,7 +187,7 @@ def folder_mask(files, size, seed):
     Returns:
         float32 `(size, size, 1)`, 1 on the hole.
     """
-    files = tf.convert_to_tensor(files, tf.string)
+    files = tf.convert_to_tensor(tf_paths(files) if isinstance(files, list) else files, tf.string)
     s_pick, s_aug = _split(seed, 2)
     index = tf.random.stateless_uniform([], s_pick, 0, tf.shape(files)[0], dtype=tf.int32)
     mask = _read_mask(files[index], size)
@@ -223,7 +229,7 @@ def parse_mask_spec(spec):
 
 def _mask_files(path, spec):
     directory = os.path.expanduser(path)
-    if not tf.io.gfile.isdir(directory):
+    if not _isdir(directory):
         raise ValueError(f"The mask folder {directory!r} does not exist. Received: mask={spec!r}")
     files = list_image_files(directory)
     if not files:
@@ -363,7 +369,7 @@ def _bucket_folder_masks(files, size, per_bucket, buckets, seed):
     read = tf.function(lambda p: _read_mask(p, size))
     out = {b: [] for b in buckets}
     for i in order:
-        mask = read(tf.constant(files[i])).numpy()
+        mask = read(tf.constant(os.fsencode(files[i]))).numpy()
         ratio = mask.mean()
         for low, high in buckets:
             if low <= ratio < high and len(out[(low, high)]) < per_bucket:

@@ -185,7 +185,10 @@ def list_image_files(directory):
     """Every image file under a directory, recursively, as sorted paths.
 
     Hidden files and directories (names starting with `.`) are skipped. Works on any
-    filesystem `tf.io.gfile` supports (local, `gs://`, ...).
+    filesystem `tf.io.gfile` supports (local, `gs://`, ...). Local folders are listed
+    with `os.walk`: names that are not UTF-8 are kept (as Python's surrogate escapes;
+    `tf_paths` turns them into the bytes TensorFlow reads), symlinked folders are
+    followed and a folder reached twice (a symlink loop) is listed once.
 
     Args:
         directory: root directory.
@@ -198,11 +201,46 @@ def list_image_files(directory):
     >>> list_image_files("/data/faces")  # doctest: +SKIP
     ['/data/faces/a.png', '/data/faces/sub/b.JPG']
     """
-    paths = []
-    for root, dirs, files in tf.io.gfile.walk(directory):
+    paths, seen = [], set()
+    local = "://" not in directory
+    walk = os.walk(directory, followlinks=True) if local else tf.io.gfile.walk(directory)
+    for root, dirs, files in walk:
+        if local:
+            real = os.path.realpath(root)
+            if real in seen:  # a symlink back up the tree
+                dirs[:] = []
+                continue
+            seen.add(real)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         paths.extend(os.path.join(root, f) for f in files if _is_image_file(f))
     return sorted(paths)
+
+
+def tf_paths(paths):
+    """File paths as bytes, for TensorFlow string tensors and ops.
+
+    A file name that is not UTF-8 (say Latin-1, from an old archive) is a `str` with
+    surrogate escapes in Python, which TensorFlow cannot encode; its bytes
+    (`os.fsencode`) reach the file system unchanged. Other paths are their UTF-8.
+
+    Args:
+        paths: a list of `str` paths.
+
+    Returns:
+        A list of `bytes`.
+    """
+    return [os.fsencode(path) for path in paths]
+
+
+def _isdir(path):
+    """`tf.io.gfile.isdir` of a path that may have a name that is not UTF-8."""
+    return tf.io.gfile.isdir(os.fsencode(path))
+
+
+def _listdir(directory):
+    """`os.listdir` for local folders (keeps names that are not UTF-8, which
+    `tf.io.gfile.listdir` fails on), `tf.io.gfile.listdir` for others."""
+    return os.listdir(directory) if "://" not in directory else tf.io.gfile.listdir(directory)
 
 
 def _class_subdirectories(directory):
@@ -211,13 +249,13 @@ def _class_subdirectories(directory):
     A folder is class-structured when it has no images at its top level and at least
     two (non-hidden) subdirectories; each subdirectory is one class.
     """
-    entries = tf.io.gfile.listdir(directory)
+    entries = _listdir(directory)
     if any(_is_image_file(e.rstrip("/")) for e in entries):
         return None
     subdirs = sorted(
         e.rstrip("/")
         for e in entries
-        if not e.startswith(".") and tf.io.gfile.isdir(os.path.join(directory, e))
+        if not e.startswith(".") and _isdir(os.path.join(directory, e))
     )
     return subdirs if len(subdirs) >= 2 else None
 
@@ -231,12 +269,12 @@ def decode_image_file(path):
     (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA).
 
     Args:
-        path: string scalar tensor.
+        path: string scalar tensor, or a `str` (see `tf_paths`).
 
     Returns:
         float32 tensor of shape (H, W, C).
     """
-    contents = tf.io.read_file(path)
+    contents = tf.io.read_file(os.fsencode(path) if isinstance(path, str) else path)
     image = tf.io.decode_image(contents, dtype=tf.float32, expand_animations=False)
     image.set_shape([None, None, None])
     return image
@@ -268,12 +306,12 @@ def readable_image_files(paths, directory):
     if not paths:
         return paths
     checked = (
-        tf.data.Dataset.from_tensor_slices(paths)
+        tf.data.Dataset.from_tensor_slices(tf_paths(paths))
         .map(lambda path: (path, tf.shape(decode_image_file(path))),
              num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
         .ignore_errors()
     )
-    readable = {path.decode() for path, _ in checked.as_numpy_iterator()}
+    readable = {os.fsdecode(path) for path, _ in checked.as_numpy_iterator()}
     unreadable = [path for path in paths if path not in readable]
     if unreadable:
         warnings.warn(UnreadableFilesWarning(directory, unreadable), stacklevel=2)
@@ -282,7 +320,7 @@ def readable_image_files(paths, directory):
 
 def _load_folder(path, labels):
     directory = os.path.expanduser(path)
-    if not tf.io.gfile.isdir(directory):
+    if not _isdir(directory):
         raise ValueError(
             f"The image folder {directory!r} does not exist or is not a directory. "
             f'Received: dataset="folder:{path}"'
@@ -301,12 +339,12 @@ def _load_folder(path, labels):
         )
     class_names = _class_subdirectories(directory) if labels else None
     has_labels = class_names is not None
-    elements = {"path": readable}
+    elements = {"path": tf_paths(readable)}
     if has_labels:  # list again per class: label = index of the sorted subdirectory
         keep = set(readable)
         per_class = [[f for f in list_image_files(os.path.join(directory, name)) if f in keep]
                      for name in class_names]
-        elements["path"] = [f for class_files in per_class for f in class_files]
+        elements["path"] = tf_paths([f for class_files in per_class for f in class_files])
         elements["label"] = np.concatenate(
             [np.full(len(class_files), i, np.int32) for i, class_files in enumerate(per_class)]
         )

@@ -26,7 +26,14 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan.data.pipeline import CACHE_AUTO_MAX_BYTES, ImageData, _drop_alpha, _to_rgb
-from keras_gan.data.sources import decode_image_file, list_image_files, load_source
+from keras_gan.data.sources import (
+    _isdir,
+    _listdir,
+    decode_image_file,
+    list_image_files,
+    load_source,
+    tf_paths,
+)
 from keras_gan.data.specs import parse_dataset_spec
 from keras_gan.data.unreadable_files_warning import UnreadableFilesWarning
 
@@ -177,12 +184,12 @@ def paired_subfolders(dataset):
     if spec.kind != "folder":
         return None
     directory = os.path.expanduser(spec.path)
-    if not tf.io.gfile.isdir(directory):
+    if not _isdir(directory):
         return None
     subdirs = {}
-    for entry in sorted(tf.io.gfile.listdir(directory)):
+    for entry in sorted(_listdir(directory)):
         name = entry.rstrip("/")
-        if name.upper() in PAIRED_SUBFOLDERS and tf.io.gfile.isdir(os.path.join(directory, name)):
+        if name.upper() in PAIRED_SUBFOLDERS and _isdir(os.path.join(directory, name)):
             subdirs.setdefault(name.upper(), os.path.join(directory, name))
     if len(subdirs) < len(PAIRED_SUBFOLDERS):
         return None
@@ -248,12 +255,12 @@ def _decoded_shapes(files):
     """
     paths = [key[0] for key in files]
     checked = (
-        tf.data.Dataset.from_tensor_slices(paths)
+        tf.data.Dataset.from_tensor_slices(tf_paths(paths))
         .map(lambda path: (path, tf.shape(decode_image_file(path))[:2]),
              num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
         .ignore_errors()
     )
-    return {path.decode(): (int(hw[0]), int(hw[1])) for path, hw in checked.as_numpy_iterator()}
+    return {os.fsdecode(path): (int(hw[0]), int(hw[1])) for path, hw in checked.as_numpy_iterator()}
 
 
 def _paired_files(dataset, scale, limit=None):
@@ -502,7 +509,7 @@ def _paired_examples(pairs, image_size, scale, augment, deterministic):
         hr = tf.ensure_shape(hr, [image_size, image_size, 3])
         return {"lr": lr * 2.0 - 1.0, "hr": hr * 2.0 - 1.0}
 
-    elements = {"lr": [lr for lr, _, _ in pairs], "hr": [hr for _, hr, _ in pairs]}
+    elements = {"lr": tf_paths(lr for lr, _, _ in pairs), "hr": tf_paths(hr for _, hr, _ in pairs)}
     ds = tf.data.Dataset.from_tensor_slices(elements).map(
         prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
     return ds, len(pairs), num_bytes <= CACHE_AUTO_MAX_BYTES, crop
