@@ -37,6 +37,8 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     logging.set_verbosity(logging.WARNING)
+    import tensorflow as tf
+
     from keras_gan.export import ExportVerificationError, export_generator
 
     f = flags.FLAGS
@@ -55,7 +57,10 @@ def main(argv):
         for line in error.failures:
             print(f"FAILED {line}", file=sys.stderr)
         return 1
-    except (ValueError, FileExistsError, ImportError) as error:
+    except (ValueError, OSError, ImportError, tf.errors.ResourceExhaustedError,
+            tf.errors.PermissionDeniedError) as error:
+        # OSError: a full disk, a read-only or occupied --output_dir (FileExistsError); the
+        # two TensorFlow errors: the same met by TensorFlow's own file writers.
         print(f"export.py: error: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     print(f"Exported '{name}' to {report['base_dir']} (version {report['version']}).")

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+import zlib
 
 import keras
 import numpy as np
@@ -98,7 +99,8 @@ def _load_generator(generator):
         raise ValueError(f"Not a Keras `.keras` file (not a zip archive). Received: generator={path!r}")
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except (ValueError, TypeError, KeyError, OSError) as error:
+    except (ValueError, TypeError, KeyError, OSError, EOFError, zipfile.BadZipFile,
+            zlib.error) as error:  # the last three: a corrupt or cut zip member
         message = " ".join(str(error).split())  # one line
         raise ValueError(f"Cannot load {path!r} as a Keras model in safe mode: {message}") from error
 
@@ -293,6 +295,8 @@ def export_generator(
                          f"Received: num_representative={num_representative!r}")
     if version is not None and (not isinstance(version, int) or version < 1):
         raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
+    if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
+        raise ValueError(f"`image_size` must be None or an int >= 1. Received: image_size={image_size!r}")
     generator, mixed_policy = float32_generator(_load_generator(generator))
     findings = lint_generator(generator)
     if isinstance(quantize, str) and quantize == "auto":
@@ -324,6 +328,9 @@ def export_generator(
     if os.path.exists(version_dir):
         raise FileExistsError(f"Version {version} of '{name}' exists at {version_dir}; versions are "
                               f"never overwritten. Received: version={version}")
+    _check_targets(base_dir, [REPORT, VERIFICATION_DATA]
+                   + [os.path.join("tflite", f"{name}_{q}.tflite") for q in quantize]
+                   + [os.path.join("onnx", f"{name}.onnx")] * ("onnx" in formats))
 
     # Example data: verification inputs, their Keras outputs, int8 calibration samples.
     images = None
@@ -488,14 +495,35 @@ def export_generator(
         "passed": not failures if verify else None,
     }
     report_path = os.path.join(base_dir, REPORT)
-    with open(report_path + ".tmp", "w") as f:
-        json.dump(report, f, indent=2, default=_json_default)
-    os.replace(report_path + ".tmp", report_path)
+    try:
+        with open(report_path + ".tmp", "w") as f:
+            json.dump(report, f, indent=2, default=_json_default)
+        os.replace(report_path + ".tmp", report_path)
+    finally:  # a full disk: no half-written report left behind
+        if os.path.exists(report_path + ".tmp"):
+            os.remove(report_path + ".tmp")
     if verbose and verify:
         print(verify_lib.format_table(report_artifacts))
     if failures:
         raise verify_lib.ExportVerificationError(failures, report)
     return report
+
+
+def _check_targets(base_dir, relpaths):
+    """Raise `FileExistsError` when something in `base_dir` would stop a file from being
+    published: a file where its folder goes, or a folder where it goes. Checked before
+    anything is built, so publishing cannot fail half-way on it."""
+    for relpath in relpaths:
+        folder = os.path.dirname(relpath)
+        if folder and os.path.lexists(os.path.join(base_dir, folder)) and not os.path.isdir(
+                os.path.join(base_dir, folder)):
+            raise FileExistsError(f"{os.path.join(base_dir, folder)} exists and is not a folder; "
+                                  f"the export writes {relpath} there. Received: output_dir="
+                                  f"{os.path.dirname(base_dir)!r}")
+        if os.path.isdir(os.path.join(base_dir, relpath)):
+            raise FileExistsError(f"{os.path.join(base_dir, relpath)} is a folder; the export "
+                                  f"writes a file there. Received: output_dir="
+                                  f"{os.path.dirname(base_dir)!r}")
 
 
 def _image_bytes(spec):
