@@ -93,6 +93,8 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     if not flags.FLAGS["verbosity"].present:  # TensorFlow's INFO lines drown the progress bar
         logging.set_verbosity(logging.WARNING)
+    import tensorflow as tf
+
     from keras_gan.export.verify import ExportVerificationError
     from keras_gan.training import TrainConfig, run
 
@@ -100,11 +102,15 @@ def main(argv):
     config = TrainConfig(**{name: flags.FLAGS[name].value for name in names})
     try:
         run(config)
-    except ValueError as error:
-        print(f"train.py: error: {error}", file=sys.stderr)
+    except (ValueError, ImportError) as error:  # ImportError: an optional package is missing
+        print(f"train.py: error: {' '.join(str(error).split())}", file=sys.stderr)
         sys.exit(2)
     except FloatingPointError as error:  # a NaN/Inf loss
         print(f"train.py: error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except (OSError, tf.errors.ResourceExhaustedError, tf.errors.PermissionDeniedError) as error:
+        # A full disk, a read-only --output_dir (TensorFlow's writers raise the latter two).
+        print(f"train.py: error: {' '.join(str(error).split())}", file=sys.stderr)
         sys.exit(1)
     except ExportVerificationError as error:  # training is done and saved; an export is off
         print(f"train.py: error: Training finished and its files are in "

@@ -7,6 +7,7 @@ here reads flags or globals, so notebooks and tests call `run` directly.
 import csv
 import dataclasses
 import json
+import math
 import os
 import shutil
 import time
@@ -149,6 +150,7 @@ def _run(config, callbacks):
     extra_callbacks = list(callbacks or [])
     recipe = get_recipe(config.model)
     config = recipe.resolve(config)
+    _check_config(config)
     export_formats = _export_formats(config.export)
     keras.utils.set_random_seed(config.seed)
     distribution.configure_cpu_replicas(config.cpu_replicas)
@@ -184,6 +186,9 @@ def _run(config, callbacks):
             f"Received: steps_per_epoch={config.steps_per_epoch}"
         )
 
+    with strategy.scope():  # before anything is written: a size the networks refuse, ...
+        model = recipe.build_model(config, data)
+
     output_dir = config.resolved_output_dir()
     if not is_chief:  # only the chief writes artifacts; workers write to scratch
         output_dir = os.path.join(output_dir, f".worker_{strategy.cluster_resolver.task_id}")
@@ -193,9 +198,6 @@ def _run(config, callbacks):
             json.dump(dataclasses.asdict(config), f, indent=2, sort_keys=True)
         with open(os.path.join(output_dir, "skipped_files.json"), "w") as f:
             json.dump({"count": len(skipped_files), "files": skipped_files}, f, indent=2)
-
-    with strategy.scope():
-        model = recipe.build_model(config, data)
 
     # The whole training state, every epoch (and --backup_every_steps steps); see
     # BackupAndRestore. A resumed run restores it and continues at its step.
@@ -221,8 +223,8 @@ def _run(config, callbacks):
         raise FloatingPointError(f"{error} {kept}") from None
     artifacts = recipe.generators(model, config)
     for artifact in artifacts:
-        artifact.network.save(os.path.join(output_dir, f"{artifact.filename}.keras"))
-    model.save(os.path.join(output_dir, "model.keras"))
+        _save_keras(artifact.network, os.path.join(output_dir, f"{artifact.filename}.keras"))
+    _save_keras(model, os.path.join(output_dir, "model.keras"))
     if is_chief and export_formats:  # reload: plain (not distributed) variables
         from keras_gan.export import export_generator
 
@@ -240,6 +242,44 @@ def _run(config, callbacks):
         print(f"Skipped {len(skipped_files)} unreadable image files (named in the warning above "
               f"and in {os.path.join(output_dir, 'skipped_files.json')}).")
     return model, history
+
+
+def _check_config(config):
+    """Raise a `ValueError` naming the first run setting no family accepts.
+
+    The settings of the networks, data and losses are checked where they are used;
+    these are the run's own, which would otherwise fail late (a sample grid of 0
+    images after the first epoch) or not at all (Adam's beta_1 = 2, an infinite rate).
+    """
+    for name in ("epochs", "steps_per_epoch", "samples", "steps_per_execution", "seed",
+                 "backup_every_steps"):
+        value, low = getattr(config, name), 1 if name in ("samples", "steps_per_execution") else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+    if config.seed >= 2**32:
+        raise ValueError(f"`seed` must be < 2**32. Received: seed={config.seed}")
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"`{field.name}` must be a finite number. "
+                             f"Received: {field.name}={value}")
+    if not 0.0 <= config.beta_1 < 1.0:
+        raise ValueError(f"`beta_1` must be in [0, 1). Received: beta_1={config.beta_1}")
+
+
+def _save_keras(model, path):
+    """`model.save(path)` through a temporary file beside it: a save that fails (a full
+    disk) leaves no half-written `.keras`, and the file it would replace stays."""
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)[:-len('.keras')]}"
+                       ".partial.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except OSError as error:  # zipfile's message does not name the file
+        raise OSError(f"Cannot write {path!r} ({' '.join(str(error).split())})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _truncate_history(path, epochs):

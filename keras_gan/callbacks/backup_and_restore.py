@@ -45,7 +45,8 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
       phases) and `restore` returns it, so the caller resumes mid-epoch (see
       `keras_gan.recipes.recipe.fit_from_step`) instead of redoing the epoch;
     - a backup is written to a new folder which then replaces the old one, so
-      `kill -9` during a save leaves the previous backup usable;
+      `kill -9` during a save leaves the previous backup usable (and a save that
+      fails, e.g. on a full disk, removes its new folder);
     - a state with a NaN/Inf weight is never written (the last finite one stays);
     - the backup is deleted only when the run completes all `epochs`, not when
       one `fit` ends or training stops early.
@@ -109,16 +110,29 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if not os.path.isfile(metadata_path):
             self.step = 0
             return 0
-        with open(metadata_path) as f:
-            metadata = json.load(f)
-        if metadata["steps_per_epoch"] != self.steps_per_epoch:
+        try:
+            with open(metadata_path) as f:
+                metadata = json.load(f)
+            saved_steps_per_epoch, step = metadata["steps_per_epoch"], int(metadata["step"])
+        except (OSError, ValueError, KeyError, TypeError) as error:  # not our state.json
+            raise self._unreadable(error) from None
+        if saved_steps_per_epoch != self.steps_per_epoch:
             raise ValueError(
                 f"The backup in {self.backup_dir} was written with steps_per_epoch="
-                f"{metadata['steps_per_epoch']}: rerun with the same settings, or start over "
+                f"{saved_steps_per_epoch}: rerun with the same settings, or start over "
                 f"with --resume=false. Received: steps_per_epoch={self.steps_per_epoch}")
-        model.load_weights(os.path.join(self.latest_dir, WEIGHTS_FILENAME))
-        self.step = self.saved_step = int(metadata["step"])
+        try:
+            model.load_weights(os.path.join(self.latest_dir, WEIGHTS_FILENAME))
+        except (OSError, ValueError, KeyError) as error:  # corrupt, or another model's
+            raise self._unreadable(error) from None
+        self.step = self.saved_step = step
         return self.step
+
+    def _unreadable(self, error):
+        message = " ".join(str(error).split())
+        return ValueError(f"The backup in {self.latest_dir} cannot be restored ({type(error).__name__}: "
+                          f"{message}): start over with --resume=false, or restore it with the "
+                          f"settings it was written with. Received: backup_dir={self.backup_dir!r}")
 
     def clear(self):
         """Delete the backup (start over)."""
@@ -172,10 +186,14 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             if os.path.exists(path):
                 shutil.rmtree(path)
         os.makedirs(new)
-        self.model.save_weights(os.path.join(new, WEIGHTS_FILENAME))
-        with open(os.path.join(new, METADATA_FILENAME), "w") as f:
-            json.dump({"step": self.step, "epoch": self.step // self.steps_per_epoch,
-                       "steps_per_epoch": self.steps_per_epoch}, f)
+        try:
+            self.model.save_weights(os.path.join(new, WEIGHTS_FILENAME))
+            with open(os.path.join(new, METADATA_FILENAME), "w") as f:
+                json.dump({"step": self.step, "epoch": self.step // self.steps_per_epoch,
+                           "steps_per_epoch": self.steps_per_epoch}, f)
+        except BaseException:  # a full disk: no half-written backup; the previous one stays
+            shutil.rmtree(new, ignore_errors=True)
+            raise
         if os.path.exists(self.latest_dir):
             os.replace(self.latest_dir, old)
         os.replace(new, self.latest_dir)
