@@ -149,7 +149,8 @@ def float32_generator(generator):
 
     Example:
     ```python
-    generator, policy = float32_generator(keras.saving.load_model("generator.keras"))
+    loaded = keras.saving.load_model("runs/gan/generator.keras", safe_mode=True)
+    generator, policy = float32_generator(loaded)  # policy: "mixed_bfloat16" after a CPU run
     ```
     """
     policy = _mixed_policy(generator)
