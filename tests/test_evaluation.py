@@ -141,6 +141,16 @@ def test_evaluate_cyclegan_scores_against_the_target_with_unchanged_as_baseline(
         evaluation.evaluate_cyclegan(identity_translator(), source, short, image_size=16)
 
 
+def test_evaluate_cyclegan_caps_identical_images_at_the_8_bit_psnr(tmp_path):
+    from keras_gan.evaluation.cyclegan import PSNR_CAP
+
+    source = image_folder(str(tmp_path / "testA"), 2, 16, 16)
+    target = image_folder(str(tmp_path / "testA_target"), 2, 16, 16)  # the same images
+    results = evaluation.evaluate_cyclegan(identity_translator(), source, target, image_size=16)
+    assert results["vs_target"]["model"]["psnr"] == pytest.approx(PSNR_CAP)
+    assert PSNR_CAP == pytest.approx(58.92, abs=0.01)
+
+
 # ------------------------------------------------------------------------- gan
 
 

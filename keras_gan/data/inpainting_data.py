@@ -28,8 +28,8 @@ def inpainting_dataset(
     Images come from `keras_gan.data.image_dataset` (shorter side resized to
     `load_size`, random `load_size` square crop, optional flip), then a random
     `image_size` crop when `load_size > image_size` (with `random_scale`, a
-    random-side crop between `image_size` and `load_size` resized to
-    `image_size`: the network sees both near-native detail and whole downscaled
+    crop of log-uniform random side between `image_size` and `load_size` resized
+    to `image_size`: the network sees both near-native detail and whole downscaled
     scenes, as a user's photos come at every scale); masks come from
     `keras_gan.data.masks.mask_dataset` (1 = hole). With a `seed` the batches
     are reproducible. Datasets smaller than a batch are fine (examples repeat).
@@ -74,7 +74,11 @@ def inpainting_dataset(
         def crop(image, s):
             side = image_size
             if random_scale:
-                side = tf.random.stateless_uniform([], s[::-1], image_size, load_size + 1, tf.int32)
+                # Log-uniform side: every octave of scale between the loaded
+                # resolution (side = image_size) and the whole crop is equally likely.
+                log_side = tf.random.stateless_uniform(
+                    [], s[::-1], tf.math.log(float(image_size)), tf.math.log(float(load_size)))
+                side = tf.minimum(tf.cast(tf.round(tf.exp(log_side)), tf.int32), load_size)
             out = tf.image.stateless_random_crop(image, tf.stack([side, side, channels]), seed=s)
             if random_scale:
                 out = tf.image.resize(out, [image_size, image_size], antialias=True)

@@ -11,7 +11,7 @@ from keras_gan.models.inpainting_gan import InpaintingGAN
 from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
 from keras_gan.schedules.warmup_cosine import warmup_cosine_decay
 
-LOAD_FACTOR = 4
+LOAD_FACTOR = 5
 """Images are resized to 4x the crop size before cropping (`--recipe=paper`: only
 `builtin:photos`, two 427x640 photos; other data is resized to the crop size)."""
 
