@@ -9,6 +9,7 @@ A family's test module calls these with a small factory:
 devices can only be configured before TensorFlow initialises.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -69,6 +70,103 @@ def check_save_load(model, inputs, tmp_path):
         for va, vb in zip(a.variables, b.variables):
             np.testing.assert_array_equal(np.asarray(va), np.asarray(vb))
     return loaded
+
+
+@contextlib.contextmanager
+def global_dtype_policy(name):
+    """Set Keras' global dtype policy inside the block; the previous one comes back after."""
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
+def _optimizers(model):
+    return [model.generator_optimizer, model.discriminator_optimizer]
+
+
+def non_float32_variables(model):
+    """`{path: dtype}` of the model's and its optimizers' float variables that are not float32."""
+    variables = [*model.variables, *(v for o in _optimizers(model) for v in o.variables)]
+    return {v.path: v.dtype for v in variables
+            if keras.backend.is_float_dtype(v.dtype) and v.dtype != "float32"}
+
+
+def check_mixed_precision_fit_step(factory, batch, inputs, tmp_path, policy="mixed_bfloat16",
+                                   max_steps=8):
+    """Fit steps under a mixed-precision policy (one; float16: until both optimizers step), save/load.
+
+    Built under `policy` (the global policy is restored after): the layers compute
+    in 16 bits while every variable (the networks', the optimizers' slots and loss
+    scales) stays float32, and the model's outputs are float32. `mixed_bfloat16`
+    (what `--mixed_precision` uses on CPU): plain optimizers, `check_fit_step`.
+    `mixed_float16`: both optimizers are `LossScaleOptimizer`s; fit steps of one
+    batch (finite metrics) until both have applied a step, at most `max_steps`:
+    each step an optimizer skips (non-finite scaled gradients) halves its dynamic
+    loss scale, and the variables of each optimizer change. Save/load keeps
+    outputs, optimizer state (loss scales included) and the policy.
+
+    Args:
+        factory: returns a compiled model (called under `policy`).
+        batch: one training batch.
+        inputs: inputs of `model(inputs)`.
+        tmp_path: folder of the `.keras` file.
+        policy: `"mixed_bfloat16"` or `"mixed_float16"`.
+        max_steps: `mixed_float16`: steps allowed to find a loss scale that works.
+
+    Returns:
+        `(model, logs)`: logs of the last step.
+    """
+    from keras_gan.export.signatures import iter_layers
+
+    low = {"mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}[policy]
+    with global_dtype_policy(policy):
+        model = factory()
+        assert model.dtype_policy.name == policy
+        for name, net in networks_of(model):
+            assert any(layer.compute_dtype == low for layer in iter_layers(net)), f"{name} is not {low}"
+        scaled = policy == "mixed_float16"
+        for optimizer in _optimizers(model):
+            assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == scaled, optimizer
+        if not scaled:
+            logs = check_fit_step(model, batch)
+        else:
+            logs = _check_loss_scaled_steps(model, batch, max_steps)
+        assert non_float32_variables(model) == {}
+        output = model(inputs, training=False)
+        assert keras.backend.standardize_dtype(output.dtype) == "float32"
+    loaded = check_save_load(model, inputs, tmp_path)  # under the float32 global policy
+    for name, net in networks_of(loaded):
+        assert any(layer.compute_dtype == low for layer in iter_layers(net)), f"loaded {name}"
+    for optimizer in _optimizers(loaded):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == scaled, optimizer
+    assert non_float32_variables(loaded) == {}
+    return model, logs
+
+
+def _check_loss_scaled_steps(model, batch, max_steps):
+    """One-batch fit steps until both loss-scaled optimizers have applied one; the last logs."""
+    groups = [model.generator_variables(), model.discriminator_variables()]
+    before = [[np.array(v) for v in group] for group in groups]
+    dataset = one_batch_dataset(batch).repeat()
+    for step in range(1, max_steps + 1):
+        history = model.fit(dataset, epochs=1, steps_per_epoch=1, verbose=0)
+        logs = {k: v[-1] for k, v in history.history.items()}
+        assert logs and all(np.isfinite(v) for v in logs.values()), (step, logs)
+        applied = [int(o.iterations.numpy()) for o in _optimizers(model)]
+        for optimizer, count in zip(_optimizers(model), applied):
+            skipped = step - count  # each skipped step halves the scale (it grows after 2000)
+            assert float(optimizer.dynamic_scale.numpy()) == optimizer.initial_scale / 2**skipped, (
+                f"{optimizer.name}: step {step}, {count} applied, "
+                f"loss scale {float(optimizer.dynamic_scale.numpy())}")
+        if min(applied) >= 1:
+            break
+    assert min(applied) >= 1, f"an optimizer skipped all {max_steps} steps: applied {applied}"
+    for group, old in zip(groups, before):
+        assert any(not np.array_equal(np.array(v), o) for v, o in zip(group, old)), "no update"
+    return logs
 
 
 def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, atol=1e-6):
