@@ -390,3 +390,17 @@ def test_recipe_norm_flag_reaches_all_four_networks():
     assert all(not layers for layers in norm_layers("none").values())
     with pytest.raises(ValueError, match="Received: norm='layer'"):
         recipe.resolve(TrainConfig(model="cyclegan", norm="layer"))
+
+
+def test_colour_residual_generator_is_the_identity_at_step_0_with_a_gained_colour_path():
+    from keras_gan.networks.resnet_generator import COLOUR_GAIN, resnet_generator
+
+    g = resnet_generator(channels=3, filters=4, residual_blocks=1, output="colour_residual")
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (2, SIZE, SIZE, 3)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(g(x)), x, atol=1e-6)
+    # The colour path's output is COLOUR_GAIN times its last 1x1 convolution's.
+    head = g.get_layer("colour3_conv")
+    head.bias.assign(np.array([0.01, -0.02, 0.0], "float32"))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(g(x)) - x,
+                               COLOUR_GAIN * np.array([0.01, -0.02, 0.0]) + 0 * x, atol=1e-5)
+    assert COLOUR_GAIN == 10.0
