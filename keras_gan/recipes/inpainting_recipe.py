@@ -12,7 +12,8 @@ from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
 from keras_gan.schedules.warmup_cosine import warmup_cosine_decay
 
 LOAD_FACTOR = 5
-"""Images are resized to 4x the crop size before cropping (`--recipe=paper`: only
+"""Images are resized to 5x the crop size (320 px for 64: about BSDS's native 321 px short
+side) before cropping (`--recipe=paper`: only
 `builtin:photos`, two 427x640 photos; other data is resized to the crop size)."""
 
 MIN_STEPS_PER_EPOCH = 50
@@ -26,7 +27,7 @@ class InpaintingRecipe(Recipe):
     the gated generator predicts a residual over a smooth push-pull fill of the
     hole (`fill="push_pull"`: pyramid plus harmonic smoothing, so it starts above
     OpenCV Telea on validation photos),
-    16 filters, batch 16, crops of random side between 64 px and 4x that,
+    16 filters, batch 16, crops of log-uniform random side between 64 px and 5x that,
     resized to 64 px (native detail and whole scenes), mixed rectangular and
     free-form masks, hole L1 x 6 + valid L1 + 0.001 hinge adversarial, Adam with
     warm-up and cosine decay over the whole run, 1,000 steps (10 x 100).
