@@ -67,13 +67,21 @@ def _generator(num_classes=None, seed=0):
     return _spread(g, seed)
 
 
-@pytest.fixture(scope="module")
-def full_export(tmp_path_factory):
-    """All formats and quantizations of an unconditional tiny generator."""
-    out = tmp_path_factory.mktemp("export")
-    g = _generator()
-    report = export_generator(g, "gan", output_dir=str(out), verbose=False)
+@pytest.fixture(scope="session")
+def full_export(build_once):
+    """All formats and quantizations of an unconditional tiny generator: `(generator, export
+    folder, the report export_generator returned)`. Built once per session (see `build_once`
+    in conftest.py: also once for all pytest-xdist workers); the generator is the exported
+    one, as saved next to the export."""
+    out, report = build_once("full_export", _full_export)
+    g = keras.saving.load_model(out / "generator.keras")
     return g, out / "gan", report
+
+
+def _full_export(out):
+    g = _generator()
+    g.save(out / "generator.keras")
+    return out, export_generator(g, "gan", output_dir=str(out), verbose=False)
 
 
 def _check_full_report(report, base):

@@ -1,6 +1,6 @@
 """keras_gan.predict: every family from every exported format, any image size, tiling, CLI.
 
-Tiny generators (4 filters, 16 px) of the four families are exported once per module
+Tiny generators (4 filters, 16 px) of the four families are exported once per session
 (SavedModel, TFLite float32, ONNX; int8 for SRGAN and the GAN) and their `.keras` files
 saved; every test loads them back through `load_runner`.
 """
@@ -72,10 +72,14 @@ def _images(n, size, seed=0):
     return tf.image.resize(small, [size, size], method="bicubic").numpy().clip(-1, 1)
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """`{family: {format: path}}` of the tiny generators' exports."""
-    root = tmp_path_factory.mktemp("predict_exports")
+@pytest.fixture(scope="session")
+def exported(build_once):
+    """`{family: {format: path}}` of the tiny generators' exports (once per session, see
+    `build_once` in conftest.py: also once for all pytest-xdist workers)."""
+    return build_once("predict_exports", _export_all)
+
+
+def _export_all(root):
     paths = {}
     for family in FAMILIES:
         generator = _build(family)
