@@ -9,8 +9,13 @@
   each time a worker comes back to the module (xdist interleaves modules, which
   tears module-scoped fixtures down and sets them up again).
 - Under xdist, the `slow` tests (subprocess runs of up to a minute or more) are
-  handed out first, so the run does not end with one worker busy on a long test
-  while the other has nothing left to do. A serial run keeps the file order.
+  spread over the first half of the order, so the run does not end with one worker
+  busy on a long test while the other has nothing left to do. Spread, not all at
+  the front: `--dist load` (the default) hands each worker a block of consecutive
+  tests first (about an eighth of the suite each with 2 workers), and one block
+  must not take every slow test; `--dist worksteal` hands out halves and then lets
+  the idle worker take the unstarted tail of the other's, which stays short tests.
+  A serial run keeps the file order.
 """
 
 import fcntl
@@ -61,5 +66,15 @@ def build_once(tmp_path_factory):
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects and sorts alike
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    # Every worker collects and orders alike (xdist checks): slow test k goes before fast
+    # test k * step, so the slow tests are evenly spaced over the first half of the run.
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    fast = [item for item in items if not item.get_closest_marker("slow")]
+    step = len(fast) / 2 / max(len(slow), 1)
+    order = []
+    for k, item in enumerate(slow):
+        order += fast[len(order) - k:int(k * step)]
+        order.append(item)
+    items[:] = order + fast[len(order) - len(slow):]
