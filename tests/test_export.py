@@ -151,7 +151,7 @@ def test_saved_model_in_fresh_process(full_export):
         print(json.dumps({{"out": out, "keras_gan": "keras_gan" in sys.modules}}))
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=str(base))
+                          timeout=300, cwd=str(base))
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["keras_gan"] is False
