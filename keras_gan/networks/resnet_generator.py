@@ -177,8 +177,7 @@ def resnet_generator(
     colour = layers.Conv2D(COLOUR_UNITS, 1, activation="relu", name="colour1_conv")(inputs)
     colour = layers.Conv2D(COLOUR_UNITS, 1, activation="relu", name="colour2_conv")(colour)
     colour = layers.Conv2D(channels, 1, kernel_initializer="zeros", name="colour3_conv")(colour)
-    if COLOUR_GAIN != 1.0:
-        colour = layers.Rescaling(COLOUR_GAIN, name="colour_gain")(colour)
+    colour = layers.Rescaling(COLOUR_GAIN, name="colour_gain")(colour)
     x = layers.Add(dtype="float32", name="residual_add")([inputs, colour, x])
     outputs = layers.Activation("hard_tanh", dtype="float32", name="translated")(x)
     return keras.Model(inputs, outputs, name=name)
