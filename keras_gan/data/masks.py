@@ -31,8 +31,8 @@ import tensorflow as tf
 
 from keras_gan.data.pipeline import _drop_alpha, _to_gray
 from keras_gan.data.sources import (
-    _isdir,
     decode_image_file,
+    is_directory,
     list_image_files,
     readable_image_files,
     tf_paths,
@@ -229,7 +229,7 @@ def parse_mask_spec(spec):
 
 def _mask_files(path, spec):
     directory = os.path.expanduser(path)
-    if not _isdir(directory):
+    if not is_directory(directory):
         raise ValueError(f"The mask folder {directory!r} does not exist. Received: mask={spec!r}")
     files = list_image_files(directory)
     if not files:

@@ -232,7 +232,7 @@ def tf_paths(paths):
     return [os.fsencode(path) for path in paths]
 
 
-def _isdir(path):
+def is_directory(path):
     """`tf.io.gfile.isdir` of a path that may have a name that is not UTF-8."""
     return tf.io.gfile.isdir(os.fsencode(path))
 
@@ -255,7 +255,7 @@ def _class_subdirectories(directory):
     subdirs = sorted(
         e.rstrip("/")
         for e in entries
-        if not e.startswith(".") and _isdir(os.path.join(directory, e))
+        if not e.startswith(".") and is_directory(os.path.join(directory, e))
     )
     return subdirs if len(subdirs) >= 2 else None
 
@@ -320,7 +320,7 @@ def readable_image_files(paths, directory):
 
 def _load_folder(path, labels):
     directory = os.path.expanduser(path)
-    if not _isdir(directory):
+    if not is_directory(directory):
         raise ValueError(
             f"The image folder {directory!r} does not exist or is not a directory. "
             f'Received: dataset="folder:{path}"'

@@ -27,9 +27,9 @@ import tensorflow as tf
 
 from keras_gan.data.pipeline import CACHE_AUTO_MAX_BYTES, ImageData, _drop_alpha, _to_rgb
 from keras_gan.data.sources import (
-    _isdir,
     _listdir,
     decode_image_file,
+    is_directory,
     list_image_files,
     load_source,
     tf_paths,
@@ -184,12 +184,12 @@ def paired_subfolders(dataset):
     if spec.kind != "folder":
         return None
     directory = os.path.expanduser(spec.path)
-    if not _isdir(directory):
+    if not is_directory(directory):
         return None
     subdirs = {}
     for entry in sorted(_listdir(directory)):
         name = entry.rstrip("/")
-        if name.upper() in PAIRED_SUBFOLDERS and _isdir(os.path.join(directory, name)):
+        if name.upper() in PAIRED_SUBFOLDERS and is_directory(os.path.join(directory, name)):
             subdirs.setdefault(name.upper(), os.path.join(directory, name))
     if len(subdirs) < len(PAIRED_SUBFOLDERS):
         return None

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan.data.pipeline import SHUFFLE_BUFFER_MAX, _convert_and_resize, _should_cache
-from keras_gan.data.sources import Source, _builtin_arrays, _isdir, load_source
+from keras_gan.data.sources import Source, _builtin_arrays, is_directory, load_source
 from keras_gan.data.specs import DatasetSpec, parse_dataset_spec
 
 DOMAINS = ("a", "b")
@@ -161,11 +161,11 @@ def _check_train_folders(dataset):
     if spec.kind != "folder":
         return
     root = os.path.expanduser(spec.path)
-    if not _isdir(root):
+    if not is_directory(root):
         raise ValueError(f"The image folder {root!r} does not exist or is not a directory. "
                          f'Received: dataset="{spec}"')
     missing = [f"train{d.upper()}" for d in DOMAINS
-               if not _isdir(os.path.join(root, f"train{d.upper()}"))]
+               if not is_directory(os.path.join(root, f"train{d.upper()}"))]
     if missing:
         raise ValueError(
             f"The CycleGAN folder {root!r} has no {' and no '.join(missing)} subfolder "
