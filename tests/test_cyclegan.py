@@ -76,12 +76,12 @@ def cheap_cyclegan(identity=True, loss="least_squares", **kwargs):
 
 def test_fit_step_changes_all_four_networks_and_save_load(tmp_path):
     model = tiny_cyclegan()
-    assert model.trained_networks == ("generator", "generator_ba", "discriminator", "discriminator_a")
+    assert model.trained_networks == ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
     logs = helper.check_fit_step(model, unpaired_batch(2))
     assert set(logs) == METRICS
     assert logs["cycle_loss"] > 0 and logs["identity_loss"] > 0
     # one optimizer for G + F, one for D_A + D_B
-    assert len(model.generator_optimizer.variables) > 2 * len(model.generator.trainable_variables)
+    assert len(model.generator_optimizer.variables) > 2 * len(model.generator_ab.trainable_variables)
     assert int(model.pool_a_count.numpy()) == int(model.pool_b_count.numpy()) == 2
 
     helper.check_config_round_trip(model)
@@ -91,6 +91,41 @@ def test_fit_step_changes_all_four_networks_and_save_load(tmp_path):
     np.testing.assert_array_equal(loaded.pool_b_images.numpy(), model.pool_b_images.numpy())
     assert int(loaded.pool_a_count.numpy()) == 2
     assert loaded.lambda_cycle == model.lambda_cycle and loaded.pool_size == model.pool_size
+
+
+# keras.utils.set_random_seed(0); tiny_cyclegan() after one fit step on unpaired_batch(2),
+# saved by the code before the symmetric names (commit 789d36e: config keys generator,
+# discriminator, generator_ba, discriminator_a). The .npz holds a fixed input
+# x = default_rng(7).uniform(-1, 1, (2, 16, 16, 3)) and what that code's `generator`
+# (g_ab), `generator_ba` (g_ba), `discriminator` (d_b), `discriminator_a` (d_a) and
+# model(x) (call) gave for it.
+PRE_RENAME = os.path.join(REPO, "tests", "data", "cyclegan_pre_rename")
+
+
+def test_loads_a_file_saved_before_the_symmetric_names(tmp_path):
+    expected = np.load(PRE_RENAME + ".npz")
+    x = expected["x"]
+    model = keras.saving.load_model(PRE_RENAME + ".keras")
+    assert type(model) is keras_gan.CycleGAN
+    for name, key in (("generator_ab", "g_ab"), ("generator_ba", "g_ba"),
+                      ("discriminator_a", "d_a"), ("discriminator_b", "d_b")):
+        network = getattr(model, name)
+        assert isinstance(network, keras.Model) and network.name == name
+        np.testing.assert_allclose(network(x).numpy(), expected[key], rtol=0, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(model(x).numpy(), expected["call"], rtol=0, atol=1e-6)
+    assert model.generator is model.generator_ab and model.discriminator is model.discriminator_b
+    assert model.export_generator() is model.generator_ab
+    assert int(model.generator_optimizer.iterations.numpy()) == 1
+    assert int(model.pool_a_count.numpy()) == int(model.pool_b_count.numpy()) == 2
+
+    # Saved again: the new keys only, and it loads to the same networks and optimizers.
+    config = model.get_config()
+    assert {"generator_ab", "discriminator_b", "generator_ba", "discriminator_a"} <= set(config)
+    assert not {"generator", "discriminator"} & set(config)
+    loaded = helper.check_save_load(model, x, tmp_path)
+    np.testing.assert_allclose(loaded.discriminator_a(x).numpy(), expected["d_a"], rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="both `generator`"):
+        keras_gan.CycleGAN.from_config({**config, "generator": config["generator_ab"]})
 
 
 @pytest.mark.parametrize("loss", ["least_squares", "hinge"])
@@ -167,11 +202,11 @@ def test_invalid_arguments():
 def test_generators_take_any_size_divisible_by_4():
     model = tiny_cyclegan()
     x = np.random.default_rng(0).uniform(-1, 1, (1, 24, 40, 3)).astype("float32")
-    for net in (model.generator, model.generator_ba):
+    for net in (model.generator_ab, model.generator_ba):
         y = net(x).numpy()
         assert y.shape == x.shape and y.dtype == np.float32
         assert np.all(np.abs(y) <= 1.0)
-    np.testing.assert_array_equal(model(x).numpy(), model.generator(x).numpy())
+    np.testing.assert_array_equal(model(x).numpy(), model.generator_ab(x).numpy())
 
 
 def test_reference_architecture_sizes():

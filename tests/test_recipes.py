@@ -138,5 +138,5 @@ def test_inpainting_default_generator_at_step_0_is_the_smooth_fill():
 def test_cyclegan_default_generators_at_step_0_are_the_identity():
     _, built = _build("cyclegan", filters=4, residual_blocks=1, image_size=32)
     image = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
-    for generator in (built.generator, built.generator_ba):
+    for generator in (built.generator_ab, built.generator_ba):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(generator(image)), image, atol=1e-6)

@@ -16,8 +16,8 @@ def translation_rows(model, images_a, images_b):
     """The 6-column rows A, G(A), F(G(A)), B, F(B), G(F(B)), one per image pair.
 
     Args:
-        model: a `keras_gan.CycleGAN` (or anything with `generator` G: A->B and
-            `generator_ba` F: B->A).
+        model: a `keras_gan.CycleGAN` (or anything with `generator_ab`, A->B,
+            the paper's G, and `generator_ba`, B->A, the paper's F).
         images_a: `(N, H, W, C)` domain A images in [-1, 1].
         images_b: `(N, H, W, C)` domain B images in [-1, 1] (same N).
 
@@ -29,10 +29,10 @@ def translation_rows(model, images_a, images_b):
     def run(network, x):
         return keras.ops.convert_to_numpy(network(x, training=False))
 
-    fake_b = run(model.generator, images_a)
+    fake_b = run(model.generator_ab, images_a)
     rec_a = run(model.generator_ba, fake_b)
     fake_a = run(model.generator_ba, images_b)
-    rec_b = run(model.generator, fake_a)
+    rec_b = run(model.generator_ab, fake_a)
     columns = [images_a, fake_b, rec_a, images_b, fake_a, rec_b]
     return np.stack([np.asarray(c, "float32") for c in columns], axis=1).reshape(
         (-1, *np.shape(images_a)[1:]))

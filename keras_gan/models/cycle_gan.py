@@ -12,18 +12,38 @@ from keras_gan.networks.resnet_generator import resnet_generator
 
 @keras.saving.register_keras_serializable(package="keras_gan")
 class CycleGAN(AdversarialModel):
-    """CycleGAN: two generators G: A->B and F: B->A, two discriminators D_A, D_B.
+    """CycleGAN: generators G_AB: A->B and G_BA: B->A, discriminators D_A, D_B.
+
+    Names: each network is named by the domain it maps from/to or judges.
+
+    | attribute, argument | maps or judges      | below | Zhu et al. 2017 | junyanz   |
+    |---------------------|---------------------|-------|-----------------|-----------|
+    | `generator_ab`      | A -> B              | G_AB  | G: X -> Y       | `netG_A`  |
+    | `generator_ba`      | B -> A              | G_BA  | F: Y -> X       | `netG_B`  |
+    | `discriminator_a`   | a vs G_BA(b), A     | D_A   | D_X             | `netD_B`  |
+    | `discriminator_b`   | b vs G_AB(a), B     | D_B   | D_Y             | `netD_A`  |
+
+    (The paper's X is domain A and Y is B. The reference names a discriminator
+    after the generator it opposes, so its `netD_A` judges domain B images.)
+    Before issue 18 the arguments were `generator` (G_AB), `discriminator`
+    (D_B), `generator_ba` and `discriminator_a`; `from_config` still reads
+    files with those keys. `model.generator` and `model.discriminator` remain
+    as the base class's names of the same G_AB and D_B objects
+    (`AdversarialModel.__init__` sets them; code written for any family, or
+    before the rename, reads them), and they keep the weight layout of `.keras`
+    files unchanged (see `__init__`). CycleGAN code uses the symmetric names.
 
     One `train_step` follows Zhu et al. 2017 and the reference implementation
     (junyanz/pytorch-CycleGAN-and-pix2pix) with its defaults:
 
-    - generators: L = L_GAN(G, D_B) + L_GAN(F, D_A)
-      + lambda_cycle (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)
-      + lambda_identity lambda_cycle (|G(b) - b|_1 + |F(a) - a|_1),
-      minimised by ONE optimizer over the variables of G and F;
-    - discriminators: 0.5 [L_D(D_B; b, G(a)~) + L_D(D_A; a, F(b)~)], minimised
-      by ONE optimizer over D_A and D_B, where `~` marks fakes drawn from an
-      image history pool of `pool_size` earlier fakes (Shrivastava et al. 2017);
+    - generators: L = L_GAN(G_AB, D_B) + L_GAN(G_BA, D_A)
+      + lambda_cycle (|G_BA(G_AB(a)) - a|_1 + |G_AB(G_BA(b)) - b|_1)
+      + lambda_identity lambda_cycle (|G_AB(b) - b|_1 + |G_BA(a) - a|_1),
+      minimised by ONE optimizer over the variables of G_AB and G_BA;
+    - discriminators: 0.5 [L_D(D_B; b, G_AB(a)~) + L_D(D_A; a, G_BA(b)~)],
+      minimised by ONE optimizer over D_A and D_B, where `~` marks fakes drawn
+      from an image history pool of `pool_size` earlier fakes (Shrivastava et
+      al. 2017);
     - adversarial loss least-squares by default (`compile(loss=...)` also takes
       `"non_saturating"`, `"minimax"` and `"hinge"`).
 
@@ -44,17 +64,18 @@ class CycleGAN(AdversarialModel):
     images in [-1, 1] (what `keras_gan.data.unpaired_dataset` yields), or a
     tuple `(a, b)`.
 
-    Metrics (per-sample, averaged over the epoch): `g_loss` (adversarial loss of
-    G against D_B), `f_loss` (of F against D_A), `cycle_loss` (lambda_cycle times
-    both L1 cycle terms), `identity_loss` (lambda_identity lambda_cycle times both
-    L1 identity terms), `d_a_loss`, `d_b_loss` (each already halved). The
+    Metrics (per-sample, averaged over the epoch; `g`/`f` are the paper's G and
+    F): `g_loss` (adversarial loss of G_AB against D_B), `f_loss` (of G_BA
+    against D_A), `cycle_loss` (lambda_cycle times both L1 cycle terms),
+    `identity_loss` (lambda_identity lambda_cycle times both L1 identity terms),
+    `d_a_loss`, `d_b_loss` (of D_A and D_B, each already halved). The
     generators' total is `g_loss + f_loss + cycle_loss + identity_loss`.
 
-    Args:
-        generator: G, A -> B: `keras.Model` mapping images `(N, H, W, C)` in
-            [-1, 1] to images in [-1, 1].
-        discriminator: D_B, on domain B images; logits `(N, 1)` or a patch map.
-        generator_ba: F, B -> A.
+    Args (positional order as before the rename):
+        generator_ab: G_AB, A -> B: `keras.Model` mapping images `(N, H, W, C)`
+            in [-1, 1] to images in [-1, 1].
+        discriminator_b: D_B, on domain B images; logits `(N, 1)` or a patch map.
+        generator_ba: G_BA, B -> A.
         discriminator_a: D_A, on domain A images.
         lambda_cycle: weight of the cycle-consistency loss (10).
         lambda_identity: identity loss weight as a fraction of `lambda_cycle`
@@ -66,7 +87,7 @@ class CycleGAN(AdversarialModel):
         **kwargs: `keras.Model` arguments such as `name`.
 
     Returns:
-        A `keras.Model`; `model(images)` is G(images) (A -> B).
+        A `keras.Model`; `model(images)` is G_AB(images) (A -> B).
 
     Example:
     ```python
@@ -79,8 +100,8 @@ class CycleGAN(AdversarialModel):
         discriminator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
     )  # least-squares loss by default
     model.fit(data.dataset, epochs=200, steps_per_epoch=data.steps_per_epoch)
-    zebras = model.generator(horses)   # G: A -> B
-    horses2 = model.generator_ba(zebras)  # F: B -> A
+    zebras = model.generator_ab(horses)   # A -> B (the paper's G)
+    horses2 = model.generator_ba(zebras)  # B -> A (the paper's F)
     ```
 
     Reference:
@@ -90,13 +111,15 @@ class CycleGAN(AdversarialModel):
         Taigman et al. 2017 (identity loss).
     """
 
-    trained_networks = ("generator", "generator_ba", "discriminator", "discriminator_a")
-    network_arguments = ("generator", "discriminator", "generator_ba", "discriminator_a")
+    trained_networks = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+    network_arguments = ("generator_ab", "discriminator_b", "generator_ba", "discriminator_a")
+    # Old config key -> new one: `.keras` files saved before the symmetric names.
+    renamed_arguments = {"generator": "generator_ab", "discriminator": "discriminator_b"}
 
     def __init__(
         self,
-        generator,
-        discriminator,
+        generator_ab,
+        discriminator_b,
         generator_ba,
         discriminator_a,
         lambda_cycle=10.0,
@@ -106,10 +129,21 @@ class CycleGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(generator, discriminator, seed=seed, **kwargs)
-        for arg, net in (("generator_ba", generator_ba), ("discriminator_a", discriminator_a)):
+        # Code name        math   Zhu et al. 2017   junyanz reference
+        # generator_ab     G_AB   G: X -> Y         netG_A   (A -> B)
+        # generator_ba     G_BA   F: Y -> X         netG_B   (B -> A)
+        # discriminator_a  D_A    D_X               netD_B   (judges A images)
+        # discriminator_b  D_B    D_Y               netD_A   (judges B images)
+        for arg, net in (("generator_ab", generator_ab), ("discriminator_b", discriminator_b),
+                         ("generator_ba", generator_ba), ("discriminator_a", discriminator_a)):
             if not isinstance(net, keras.Model):
                 raise ValueError(f"`{arg}` must be a keras.Model. Received: {arg}={net!r}")
+        # The base class holds G_AB and D_B as `generator` and `discriminator` too.
+        # Keras saves a network once, under the first attribute name (sorted) that
+        # reaches it: `generator` before `generator_ab`, `discriminator` before
+        # `discriminator_b`. So `.keras` files keep the weight layout they had before
+        # the symmetric names, and files saved before them load (tests/data fixture).
+        super().__init__(generator_ab, discriminator_b, seed=seed, **kwargs)
         if lambda_cycle < 0 or lambda_identity < 0:
             raise ValueError(
                 "Loss weights must be >= 0. Received: "
@@ -122,14 +156,16 @@ class CycleGAN(AdversarialModel):
                 "The image pool needs the training `image_size` (or pool_size=0). "
                 f"Received: image_size={image_size!r}"
             )
+        self.generator_ab = generator_ab
         self.generator_ba = generator_ba
         self.discriminator_a = discriminator_a
+        self.discriminator_b = discriminator_b
         self.lambda_cycle = float(lambda_cycle)
         self.lambda_identity = float(lambda_identity)
         self.pool_size = pool_size
         self.image_size = image_size
         if pool_size > 0:
-            channels_a = int(generator.inputs[0].shape[-1])
+            channels_a = int(generator_ab.inputs[0].shape[-1])
             channels_b = int(generator_ba.inputs[0].shape[-1])
             # Created here (in the caller's strategy scope), never in train_step.
             # on_read: one copy per replica, each replica reads/writes its own.
@@ -200,8 +236,9 @@ class CycleGAN(AdversarialModel):
                                           num_layers=discriminator_layers, norm=norm,
                                           norm_affine=norm_affine, name=name)
 
-        return cls(g("generator_ab"), d("discriminator_b"), g("generator_ba"),
-                   d("discriminator_a"), image_size=image_size, **kwargs)
+        return cls(generator_ab=g("generator_ab"), discriminator_b=d("discriminator_b"),
+                   generator_ba=g("generator_ba"), discriminator_a=d("discriminator_a"),
+                   image_size=image_size, **kwargs)
 
     # ------------------------------------------------------------- compile
     def compile(self, generator_optimizer="adam", discriminator_optimizer="adam",
@@ -209,7 +246,7 @@ class CycleGAN(AdversarialModel):
         """Configure the optimizers and the adversarial loss (least-squares default).
 
         Args:
-            generator_optimizer: updates G and F jointly.
+            generator_optimizer: updates G_AB and G_BA jointly.
             discriminator_optimizer: updates D_A and D_B jointly.
             loss: `"least_squares"` (default), `"non_saturating"`, `"minimax"`
                 or `"hinge"`.
@@ -224,11 +261,12 @@ class CycleGAN(AdversarialModel):
         super().compile(generator_optimizer=generator_optimizer,
                         discriminator_optimizer=discriminator_optimizer, loss=loss, **kwargs)
 
+    # The order of the variables is the order of the optimizers' slots in `.keras` files.
     def generator_variables(self):
-        return self.generator.trainable_variables + self.generator_ba.trainable_variables
+        return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
 
     def discriminator_variables(self):
-        return self.discriminator_a.trainable_variables + self.discriminator.trainable_variables
+        return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
 
     def metric_names(self):
         return ["g_loss", "f_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss"]
@@ -245,7 +283,7 @@ class CycleGAN(AdversarialModel):
         the draws come from `random_uniform` (replica-consistent).
 
         Args:
-            domain: `"a"` (fakes F(b) for D_A) or `"b"` (fakes G(a) for D_B).
+            domain: `"a"` (fakes G_BA(b) for D_A) or `"b"` (fakes G_AB(a) for D_B).
             images: `(B, image_size, image_size, C)` fakes.
 
         Returns:
@@ -308,42 +346,45 @@ class CycleGAN(AdversarialModel):
         real_a, real_b = self._unpack(data)
         real_a = tf.cast(real_a, self.compute_dtype)
         real_b = tf.cast(real_b, self.compute_dtype)
-        G, F = self.generator, self.generator_ba  # noqa: N806 (the paper's names)
-        D_A, D_B = self.discriminator_a, self.discriminator  # noqa: N806
         loss = self.adversarial_loss
         identity_weight = self.lambda_identity * self.lambda_cycle
 
-        # 1. Generators G and F, one optimizer, D_A and D_B fixed (Zhu et al. eq. 3):
-        #    L(G, F) = L_GAN(G, D_B, A, B) + L_GAN(F, D_A, B, A) + lambda L_cyc(G, F)
-        #            + lambda_idt lambda L_idt(G, F)
-        #    L_GAN (LSGAN, eq. 2 in its least-squares form): E_a[(D_B(G(a)) - 1)^2]
-        #    L_cyc (eq. 2): E_a[|F(G(a)) - a|_1] + E_b[|G(F(b)) - b|_1]
-        #    L_idt (section 5.2): E_b[|G(b) - b|_1] + E_a[|F(a) - a|_1]
+        # G_AB = generator_ab (paper G), G_BA = generator_ba (paper F),
+        # D_A = discriminator_a (paper D_X), D_B = discriminator_b (paper D_Y).
+        # 1. Both generators, one optimizer, both discriminators fixed (Zhu et al. eq. 3):
+        #    L(G_AB, G_BA) = L_GAN(G_AB, D_B) + L_GAN(G_BA, D_A) + lambda L_cyc
+        #                  + lambda_idt lambda L_idt
+        #    L_GAN (LSGAN, eq. 1 in its least-squares form): E_a[(D_B(G_AB(a)) - 1)^2]
+        #    L_cyc (eq. 2): E_a[|G_BA(G_AB(a)) - a|_1] + E_b[|G_AB(G_BA(b)) - b|_1]
+        #    L_idt (section 5.2): E_b[|G_AB(b) - b|_1] + E_a[|G_BA(a) - a|_1]
         with tf.GradientTape() as tape:
-            fake_b = G(real_a, training=True)
-            rec_a = F(fake_b, training=True)
-            fake_a = F(real_b, training=True)
-            rec_b = G(fake_a, training=True)
-            g_adv = loss.generator(D_B(fake_b, training=True))
-            f_adv = loss.generator(D_A(fake_a, training=True))
+            fake_b = self.generator_ab(real_a, training=True)
+            rec_a = self.generator_ba(fake_b, training=True)
+            fake_a = self.generator_ba(real_b, training=True)
+            rec_b = self.generator_ab(fake_a, training=True)
+            g_adv = loss.generator(self.discriminator_b(fake_b, training=True))
+            f_adv = loss.generator(self.discriminator_a(fake_a, training=True))
             cycle = self.lambda_cycle * (pixel_loss(rec_a, real_a) + pixel_loss(rec_b, real_b))
             if identity_weight > 0:
                 identity = identity_weight * (
-                    pixel_loss(G(real_b, training=True), real_b) + pixel_loss(F(real_a, training=True), real_a)
+                    pixel_loss(self.generator_ab(real_b, training=True), real_b)
+                    + pixel_loss(self.generator_ba(real_a, training=True), real_a)
                 )
             else:
                 identity = tf.zeros_like(cycle)
             g_total = self.global_mean(g_adv + f_adv + cycle + identity)
         self.apply_gradients(tape, g_total, self.generator_variables(), self.generator_optimizer)
 
-        # 2. Discriminators D_A and D_B, one optimizer, on fakes from the history
-        #    pools (made by G and F before their update, as in the reference):
-        #    L(D_B) = 1/2 (E_b[(D_B(b) - 1)^2] + E[D_B(G(a)~)^2]), L(D_A) likewise.
+        # 2. Both discriminators, one optimizer, on fakes from the history pools
+        #    (made by the generators before their update, as in the reference):
+        #    L(D_B) = 1/2 (E_b[(D_B(b) - 1)^2] + E[D_B(G_AB(a)~)^2]), L(D_A) likewise.
         pooled_b = self.query_pool("b", fake_b)
         pooled_a = self.query_pool("a", fake_a)
         with tf.GradientTape() as tape:
-            d_b = 0.5 * loss.discriminator(D_B(real_b, training=True), D_B(pooled_b, training=True))
-            d_a = 0.5 * loss.discriminator(D_A(real_a, training=True), D_A(pooled_a, training=True))
+            d_b = 0.5 * loss.discriminator(self.discriminator_b(real_b, training=True),
+                                           self.discriminator_b(pooled_b, training=True))
+            d_a = 0.5 * loss.discriminator(self.discriminator_a(real_a, training=True),
+                                           self.discriminator_a(pooled_a, training=True))
             d_total = self.global_mean(d_a + d_b)
         self.apply_gradients(tape, d_total, self.discriminator_variables(),
                              self.discriminator_optimizer)
@@ -354,8 +395,12 @@ class CycleGAN(AdversarialModel):
 
     # ----------------------------------------------------------- inference
     def call(self, images, training=False):
-        """G(images): translate domain A images to domain B."""
-        return self.generator(images, training=training)
+        """G_AB(images): translate domain A images to domain B."""
+        return self.generator_ab(images, training=training)
+
+    def export_generator(self):
+        """G_AB (A -> B): the `generator.keras` of a run; G_BA is `generator_ba.keras`."""
+        return self.generator_ab
 
     # -------------------------------------------------------------- config
     def get_config(self):
@@ -369,3 +414,17 @@ class CycleGAN(AdversarialModel):
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Build from `get_config()`; also reads the keys of files saved before
+        the symmetric names (`renamed_arguments`: `generator` -> `generator_ab`,
+        `discriminator` -> `discriminator_b`)."""
+        config = dict(config)
+        for old, new in cls.renamed_arguments.items():
+            if old in config:
+                if new in config:
+                    raise ValueError(f"The config has both `{old}` (the old name) and `{new}`. "
+                                     f"Received keys: {sorted(config)}")
+                config[new] = config.pop(old)
+        return super().from_config(config)
