@@ -26,7 +26,7 @@ from keras_gan.data import (
     super_resolution_dataset,
 )
 from keras_gan.data import pipeline as pipeline_lib
-from keras_gan.data.sources import _builtin_arrays
+from keras_gan.data.sources import builtin_arrays
 
 LUMA_RED = 0.299 * 2 - 1  # pure red through BT.601 luminance, scaled to [-1, 1]
 
@@ -94,7 +94,7 @@ def test_builtin_mnist_values():
     assert spec["label"].shape == (50,) and spec["label"].dtype == tf.int32
 
     batch = first_batch(data)
-    images, labels = _builtin_arrays("mnist")
+    images, labels = builtin_arrays("mnist")
     # 28x28 needs no resize: the pipeline is exact, in source order when not shuffled.
     np.testing.assert_allclose(batch["image"], images[:50] / 127.5 - 1.0, atol=1e-6)
     np.testing.assert_array_equal(batch["label"], labels[:50])
@@ -106,7 +106,7 @@ def test_builtin_mnist_shuffled_epoch():
     epoch = all_batches(data)
     assert epoch["image"].shape == (5000, 28, 28, 1)
     # A shuffled epoch is a permutation of the dataset: same label counts, new order.
-    _, labels = _builtin_arrays("mnist")
+    _, labels = builtin_arrays("mnist")
     np.testing.assert_array_equal(np.bincount(epoch["label"]), np.bincount(labels))
     assert not np.array_equal(epoch["label"], labels)
     assert set(np.unique(epoch["label"])) == set(range(10))
@@ -197,7 +197,7 @@ def test_limit_repeat_and_no_cache():
 
 
 def test_cache_policy():
-    should_cache = pipeline_lib._should_cache
+    should_cache = pipeline_lib.should_cache
     assert should_cache("auto", 5000, 28, 1, False, (28, 28))
     assert not should_cache("auto", 200_000, 128, 3, False, None)  # ~39 GiB
     assert not should_cache("auto", None, 28, 1, False, None)  # unknown size

@@ -29,7 +29,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.data.pipeline import _drop_alpha, _to_gray
+from keras_gan.data.pixels import drop_alpha, to_gray
 from keras_gan.data.sources import (
     decode_image_file,
     is_directory,
@@ -199,7 +199,7 @@ def folder_mask(files, size, seed):
 
 def _read_mask(path, size):
     image = decode_image_file(path)
-    image = _to_gray(_drop_alpha(image))  # gray, RGB or with alpha -> (H, W, 1) luminance
+    image = to_gray(drop_alpha(image))  # gray, RGB or with alpha -> (H, W, 1) luminance
     image = tf.image.resize(image, [size, size], method="area")
     return tf.cast(image > 0.5, tf.float32)
 

@@ -13,6 +13,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from keras_gan.data.pixels import convert_and_resize
 from keras_gan.data.sources import load_source
 from keras_gan.data.specs import parse_dataset_spec
 
@@ -23,8 +24,6 @@ SHUFFLE_BUFFER_MAX = 10_000
 
 _ASSUMED_ASPECT = 2.0
 """Long/short side ratio assumed for the cache estimate when image sizes are unknown."""
-
-_LUMINANCE = (0.299, 0.587, 0.114)  # ITU-R BT.601, sums to 1: white stays white
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,7 +123,7 @@ def image_dataset(
 
     def prepare(element):
         out = source.decode(element)
-        image = _convert_and_resize(out["image"], image_size, channels)
+        image = convert_and_resize(out["image"], image_size, channels)
         if not random_crop:
             image = _center_crop(image, image_size)
         image = tf.clip_by_value(image * 2.0 - 1.0, -1.0, 1.0)
@@ -135,7 +134,7 @@ def image_dataset(
 
     ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
 
-    if _should_cache(cache, num_examples, image_size, channels, random_crop, source.image_hw):
+    if should_cache(cache, num_examples, image_size, channels, random_crop, source.image_hw):
         ds = ds.cache()
     if shuffle:
         buffer = min(num_examples, SHUFFLE_BUFFER_MAX) if num_examples else SHUFFLE_BUFFER_MAX
@@ -203,8 +202,31 @@ def _validate_args(image_size, channels, batch_size, crop, cache, seed, limit):
         raise ValueError(f"`limit` must be None or an integer >= 1. Received: limit={limit!r}")
 
 
-def _should_cache(cache, num_examples, image_size, channels, random_crop, image_hw):
-    """Apply the `cache` policy: `"auto"` caches when the float32 images fit in 2 GiB."""
+def should_cache(cache, num_examples, image_size, channels, random_crop, image_hw):
+    """Apply the `cache` policy of `image_dataset` to a pipeline about to be cached.
+
+    `True` and `False` decide alone. `"auto"` caches when the number of examples is
+    known and their float32 images fit in `CACHE_AUTO_MAX_BYTES` (2 GiB). With
+    `random_crop` the cache holds the uncropped images, whose long side is estimated
+    from `image_hw` (twice the short side when `image_hw` is unknown).
+
+    Args:
+        cache: `"auto"`, `True` or `False`.
+        num_examples: examples in the pipeline, or `None` when unknown.
+        image_size: side of the cached images (their shorter side with `random_crop`).
+        channels: channels of the cached images.
+        random_crop: whether the cached images are still uncropped.
+        image_hw: `(height, width)` of every source image, or `None` when they vary.
+
+    Returns:
+        Whether to call `Dataset.cache()`.
+
+    Example:
+    ```python
+    should_cache("auto", 60_000, 28, 1, False, (28, 28))  # True: 188 MB of float32
+    should_cache("auto", 70_000, 64, 3, False, None)  # False: 3.4 GB
+    ```
+    """
     if cache != "auto":
         return bool(cache)
     if num_examples is None:
@@ -214,70 +236,6 @@ def _should_cache(cache, num_examples, image_size, channels, random_crop, image_
         aspect = max(image_hw) / min(image_hw) if image_hw else _ASSUMED_ASPECT
     estimate = num_examples * image_size * image_size * aspect * channels * 4
     return estimate <= CACHE_AUTO_MAX_BYTES
-
-
-def _convert_and_resize(image, size, channels, keep_aspect=True):
-    """Drop alpha, convert to `channels` and resize (antialiased bilinear).
-
-    With `keep_aspect` the shorter side becomes `size` (`_resize_shorter_side`);
-    without, the image is stretched to `size` x `size`. Gray conversion happens
-    before resizing and RGB tiling after, so only one channel is resized for gray.
-    """
-    image = _drop_alpha(image)
-    if channels == 1:
-        image = _to_gray(image)
-    if keep_aspect:
-        image = _resize_shorter_side(image, size)
-    else:
-        image = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
-    if channels == 3:
-        image = _to_rgb(image)
-    return image
-
-
-def _drop_alpha(image):
-    """(H, W, C) with C in 1..4 -> gray or RGB: 2 (gray+alpha) -> 1, 4 (RGBA) -> 3."""
-    num = tf.shape(image)[-1]
-    return image[..., : num - (1 - num % 2)]
-
-
-def _to_gray(image):
-    """Gray or RGB (H, W, C) -> (H, W, 1), RGB by BT.601 luminance (no `tf.cond`)."""
-    num = tf.shape(image)[-1]
-    weights = tf.where(tf.equal(num, 3), tf.constant(_LUMINANCE), tf.constant([1.0, 0.0, 0.0]))
-    return tf.reduce_sum(image * weights[:num], axis=-1, keepdims=True)
-
-
-def _to_rgb(image):
-    """Gray or RGB (H, W, C) -> (H, W, 3), gray by tiling (broadcasting)."""
-    shape = tf.shape(image)
-    return tf.broadcast_to(image, tf.stack([shape[0], shape[1], 3]))
-
-
-def _resize_shorter_side(image, size):
-    """Resize (antialiased bilinear) so the shorter side is `size`, keeping the aspect.
-
-    Images already at that size are returned unchanged (bit exact).
-    """
-    shape = tf.shape(image)
-    height, width = shape[0], shape[1]
-    short = tf.cast(tf.minimum(height, width), tf.float32)
-    scale = tf.cast(size, tf.float32) / short
-    new_height = tf.where(
-        height <= width, size, tf.cast(tf.round(tf.cast(height, tf.float32) * scale), tf.int32)
-    )
-    new_width = tf.where(
-        width < height, size, tf.cast(tf.round(tf.cast(width, tf.float32) * scale), tf.int32)
-    )
-    new_height, new_width = tf.maximum(new_height, size), tf.maximum(new_width, size)
-    unchanged = tf.logical_and(tf.equal(new_height, height), tf.equal(new_width, width))
-    return tf.cond(
-        unchanged,
-        lambda: image,
-        lambda: tf.image.resize(
-            image, tf.stack([new_height, new_width]), method="bilinear", antialias=True
-        ),
-    )
 
 
 def _center_crop(image, size):

@@ -75,10 +75,28 @@ def load_source(dataset, labels=True):
 
 
 @functools.cache
-def _builtin_arrays(name):
-    """Return `(images (N, H, W, C), labels int32 (N,) or None)` for a builtin.
+def builtin_arrays(name):
+    """The whole of a builtin dataset as numpy arrays (loaded once, then cached).
 
-    Images are uint8, or float32 in [0, 1] when that is exact (digits).
+    Images are uint8, or float32 in [0, 1] when that is exact (digits: 0..16 / 16).
+
+    Args:
+        name: a name in `BUILTIN_DATASETS`: `"mnist"`, `"digits"` or `"photos"`.
+
+    Returns:
+        `(images, labels)`: images `(N, H, W, C)`, labels int32 `(N,)`, or `None`
+        for a builtin without labels (photos).
+
+    Raises:
+        ValueError: for an unknown name.
+        ImportError: naming the package to install, when the one holding the data is
+            missing.
+
+    Example:
+
+    >>> images, labels = builtin_arrays("digits")
+    >>> images.shape, images.dtype, labels[:3]
+    ((1797, 8, 8, 1), dtype('float32'), array([0, 1, 2], dtype=int32))
     """
     if name == "mnist":
         from keras_gan.optional import require
@@ -108,7 +126,7 @@ def _builtin_arrays(name):
 
 
 def _load_builtin(name, labels):
-    images, targets = _builtin_arrays(name)
+    images, targets = builtin_arrays(name)
     has_labels = labels and targets is not None
     elements = {"image": images}
     if has_labels:
@@ -237,9 +255,24 @@ def is_directory(path):
     return tf.io.gfile.isdir(os.fsencode(path))
 
 
-def _listdir(directory):
-    """`os.listdir` for local folders (keeps names that are not UTF-8, which
-    `tf.io.gfile.listdir` fails on), `tf.io.gfile.listdir` for others."""
+def list_directory(directory):
+    """The names in a folder, local or on any filesystem `tf.io.gfile` supports.
+
+    Local folders are listed with `os.listdir`, which keeps names that are not UTF-8
+    (`tf.io.gfile.listdir` fails on them); others (`gs://`, ...) with
+    `tf.io.gfile.listdir`, whose subfolder names may end in `/`.
+
+    Args:
+        directory: folder path.
+
+    Returns:
+        The names of its entries (files and folders, hidden ones included), unsorted.
+
+    Example:
+
+    >>> sorted(list_directory("/data/DIV2K"))  # doctest: +SKIP
+    ['DIV2K_train_HR', 'DIV2K_train_LR_bicubic']
+    """
     return os.listdir(directory) if "://" not in directory else tf.io.gfile.listdir(directory)
 
 
@@ -249,7 +282,7 @@ def _class_subdirectories(directory):
     A folder is class-structured when it has no images at its top level and at least
     two (non-hidden) subdirectories; each subdirectory is one class.
     """
-    entries = _listdir(directory)
+    entries = list_directory(directory)
     if any(_is_image_file(e.rstrip("/")) for e in entries):
         return None
     subdirs = sorted(

@@ -25,11 +25,12 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.data.pipeline import CACHE_AUTO_MAX_BYTES, ImageData, _drop_alpha, _to_rgb
+from keras_gan.data.pipeline import CACHE_AUTO_MAX_BYTES, ImageData
+from keras_gan.data.pixels import drop_alpha, to_rgb
 from keras_gan.data.sources import (
-    _listdir,
     decode_image_file,
     is_directory,
+    list_directory,
     list_image_files,
     load_source,
     tf_paths,
@@ -187,7 +188,7 @@ def paired_subfolders(dataset):
     if not is_directory(directory):
         return None
     subdirs = {}
-    for entry in sorted(_listdir(directory)):
+    for entry in sorted(list_directory(directory)):
         name = entry.rstrip("/")
         if name.upper() in PAIRED_SUBFOLDERS and is_directory(os.path.join(directory, name)):
             subdirs.setdefault(name.upper(), os.path.join(directory, name))
@@ -307,7 +308,7 @@ def _paired_files(dataset, scale, limit=None):
 
 def _decode_rgb_uint8(path):
     """An image file as uint8 RGB `(H, W, 3)` (gray tiled, alpha dropped), in-graph."""
-    image = _to_rgb(_drop_alpha(decode_image_file(path)))
+    image = to_rgb(drop_alpha(decode_image_file(path)))
     return tf.image.convert_image_dtype(tf.clip_by_value(image, 0.0, 1.0), tf.uint8, saturate=True)
 
 
@@ -443,7 +444,7 @@ def _bicubic_examples(dataset, image_size, scale, augment, limit, deterministic)
         num_examples = min(num_examples, limit) if num_examples is not None else None
 
     def prepare(element):
-        image = _to_rgb(_drop_alpha(source.decode(element)["image"]))
+        image = to_rgb(drop_alpha(source.decode(element)["image"]))
         shape = tf.shape(image)
         short = tf.minimum(shape[0], shape[1])
         factor = tf.maximum(1.0, image_size / tf.cast(short, tf.float32))
@@ -554,7 +555,7 @@ def load_benchmark(dataset, scale):
     source = load_source(dataset, labels=False)
     pairs = []
     for element in source.dataset:
-        image = _to_rgb(_drop_alpha(source.decode(element)["image"])).numpy()
+        image = to_rgb(drop_alpha(source.decode(element)["image"])).numpy()
         hr = mod_crop(np.clip(np.round(image * 255.0), 0, 255).astype(np.uint8), scale)
         pairs.append((imresize(hr, 1.0 / scale), hr))
     return pairs

@@ -23,8 +23,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gan.data.pipeline import SHUFFLE_BUFFER_MAX, _convert_and_resize, _should_cache
-from keras_gan.data.sources import Source, _builtin_arrays, is_directory, load_source
+from keras_gan.data.pipeline import SHUFFLE_BUFFER_MAX, should_cache
+from keras_gan.data.pixels import convert_and_resize
+from keras_gan.data.sources import Source, builtin_arrays, is_directory, load_source
 from keras_gan.data.specs import DatasetSpec, parse_dataset_spec
 
 DOMAINS = ("a", "b")
@@ -61,7 +62,7 @@ def default_load_size(image_size):
 @functools.cache
 def _photo_crops(split):
     """Builtin pair: `{"a": uint8 (N, 160, 160, 3), "b": ...}` crops of the two photos."""
-    photos, _ = _builtin_arrays("photos")  # scikit-learn's sorted files: china.jpg, flower.jpg
+    photos, _ = builtin_arrays("photos")  # scikit-learn's sorted files: china.jpg, flower.jpg
     out = {}
     for domain, photo in zip(DOMAINS, photos):
         height = photo.shape[0]
@@ -124,7 +125,7 @@ def _prepare(source, size, channels):
     """Decode, convert channels, resize to size x size (aspect not kept) and scale to [-1, 1]."""
 
     def prepare(element):
-        image = _convert_and_resize(source.decode(element)["image"], size, channels,
+        image = convert_and_resize(source.decode(element)["image"], size, channels,
                                     keep_aspect=False)
         image = tf.clip_by_value(image * 2.0 - 1.0, -1.0, 1.0)
         return tf.ensure_shape(image, [size, size, channels])
@@ -137,7 +138,7 @@ def _domain_dataset(source, image_size, load_size, channels, flip, seed, cache):
     ds = source.dataset.map(_prepare(source, load_size, channels),
                             num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
     n = source.num_examples
-    if _should_cache(cache, n, load_size, channels, False, None):  # square load_size images
+    if should_cache(cache, n, load_size, channels, False, None):  # square load_size images
         ds = ds.cache()
     buffer = min(n, SHUFFLE_BUFFER_MAX) if n else SHUFFLE_BUFFER_MAX
     ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)

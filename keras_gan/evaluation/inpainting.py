@@ -4,8 +4,15 @@ import numpy as np
 
 from keras_gan.callbacks.sample_grid import save_grid
 from keras_gan.data.masks import evaluation_masks
-from keras_gan.data.pipeline import _drop_alpha, _resize_shorter_side, _to_gray, _to_rgb
-from keras_gan.data.pixels import from_uint8, load_images, to_uint8
+from keras_gan.data.pixels import (
+    drop_alpha,
+    from_uint8,
+    load_images,
+    resize_shorter_side,
+    to_gray,
+    to_rgb,
+    to_uint8,
+)
 from keras_gan.data.sources import load_source
 from keras_gan.evaluation.headline import headline_panel
 from keras_gan.evaluation.srgan import set_name
@@ -49,18 +56,18 @@ def load_native_crops(spec, image_size, channels, limit=None, seed=0):
     dataset = source.dataset if limit is None else source.dataset.take(limit)
     crops = []
     for index, element in enumerate(dataset):
-        image = _drop_alpha(source.decode(element)["image"])
+        image = drop_alpha(source.decode(element)["image"])
         if channels == 1:
-            image = _to_gray(image)
+            image = to_gray(image)
         if min(image.shape[0], image.shape[1]) < image_size:
-            image = _resize_shorter_side(image, image_size)
+            image = resize_shorter_side(image, image_size)
         height, width = int(image.shape[0]), int(image.shape[1])
         rng = np.random.default_rng([seed, index])
         top = int(rng.integers(0, height - image_size + 1))
         left = int(rng.integers(0, width - image_size + 1))
         crop = image[top:top + image_size, left:left + image_size]
         if channels == 3:
-            crop = _to_rgb(crop)
+            crop = to_rgb(crop)
         crops.append(np.clip(np.asarray(crop, np.float32) * 2.0 - 1.0, -1.0, 1.0))
     if not crops:
         raise ValueError(f"No images to crop. Received: spec={spec!r}, limit={limit}")
