@@ -44,7 +44,7 @@ from absl import app, flags
 
 import keras_gan  # noqa: F401  (registers the custom objects for loading)
 from keras_gan import evaluation
-from keras_gan.export.exporter import _load_generator
+from keras_gan.export.exporter import load_generator
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", "gan", "Model family of the generator: picks the evaluation.")
@@ -121,7 +121,7 @@ def main(argv):
     try:
         # Safe mode; a file that is not a .keras model (truncated, a foreign config, a
         # Lambda layer) is a ValueError naming it.
-        generator = _load_generator(FLAGS.generator)
+        generator = load_generator(FLAGS.generator)
         print(f"Model: {FLAGS.model} ({FLAGS.generator})")
         results = evaluation.EVALUATORS[FLAGS.model](generator, **_arguments())
         report = evaluation.REPORTS[FLAGS.model](results)

@@ -11,7 +11,8 @@ import sys
 from absl import app, flags, logging
 
 
-def _define_flags():
+def define_flags():
+    """Define the training flags (`keras-gan-train` calls this, then `main`)."""
     # Imported here so `--help` does not pay for TensorFlow's import twice.
     from keras_gan.recipes import RECIPES
     from keras_gan.training import TrainConfig
@@ -122,5 +123,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    _define_flags()
+    define_flags()
     app.run(main)

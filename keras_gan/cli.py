@@ -53,7 +53,7 @@ def train():
     from absl import app
 
     module = _load("train.py")
-    module._define_flags()
+    module.define_flags()
     sys.argv[0] = "keras-gan-train"
     app.run(module.main)
 

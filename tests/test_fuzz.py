@@ -333,7 +333,7 @@ def test_dataset_specs_and_flag_values(tmp_path, image_folders):
         "--no_such_flag=1": "no_such_flag",
     }
     train = _train_module()
-    with _cli(train._define_flags):
+    with _cli(train.define_flags):
         for i, (arg, expected) in enumerate({**cases, **absl_cases}.items()):
             out = tmp_path / "out" / str(i)
             result = _main(train.main, "train.py", [*TINY_TRAIN, arg, f"--output_dir={out}"])
@@ -735,7 +735,7 @@ def test_train_paths_backups_and_a_hostile_folder(tmp_path, image_folders, monke
     train = _train_module()
     out = tmp_path / "run"
     args = [*TINY_TRAIN, f"--output_dir={out}"]
-    with _cli(train._define_flags):
+    with _cli(train.define_flags):
         os.makedirs(tmp_path / "read_only")
         with monkeypatch.context() as patch:
             _refuse_writes(patch, tmp_path / "read_only")

@@ -224,7 +224,7 @@ def test_train_user_errors_are_one_line(tmp_path):
     # No VGG19 weights in an empty Keras home, and downloads fail fast (no proxy there).
     env = {**ENV, "KERAS_HOME": str(tmp_path / "keras_home"),
            "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
-    results = _run_cli_cases("train", [common + c.split() for c in cases], "cli._define_flags()",
+    results = _run_cli_cases("train", [common + c.split() for c in cases], "cli.define_flags()",
                              env=env, cwd=str(tmp_path))
     for result, expected in zip(results, cases.values(), strict=True):
         _assert_one_error_line(result, "train.py: error:", expected)
@@ -240,7 +240,7 @@ def test_train_export_verification_failure_is_one_line_after_saving(tmp_path):
     args = ["--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
             "--latent_dim=8", "--batch_size=4", "--epochs=1", "--steps_per_epoch=1",
             "--verbose=0", "--export=tflite", f"--output_dir={out}"]
-    define = ("cli._define_flags()\n"
+    define = ("cli.define_flags()\n"
               "from keras_gan.export import verify\n"
               "verify.DEFAULT_TOLERANCES['dynamic'] = ('psnr', 1000.0)  # impossible")
     [result] = _run_cli_cases("train", [args], define, cwd=str(tmp_path))
@@ -412,5 +412,5 @@ def test_lambda_models_are_refused_and_our_networks_load_in_safe_mode(tmp_path):
         assert not any(isinstance(layer, keras.layers.Lambda) for layer in iter_layers(network))
         path = tmp_path / f"{network.name}.keras"
         network.save(path)
-        loaded = exporter_lib._load_generator(str(path))  # safe mode
+        loaded = exporter_lib.load_generator(str(path))  # safe mode
         assert len(loaded.weights) == len(network.weights)

@@ -18,9 +18,9 @@ def _load_classifier(classifier):
     if not classifier:
         raise ValueError("The GAN evaluation needs a classifier (a saved .keras classifier, e.g. "
                          f"from scripts/train_mnist_classifier.py). Received: classifier={classifier!r}")
-    from keras_gan.export.exporter import _load_generator  # safe mode, one-line errors
+    from keras_gan.export.exporter import load_generator  # safe mode, one-line errors
 
-    return _load_generator(classifier)
+    return load_generator(classifier)
 
 
 def evaluate_gan(generator, classifier, num_samples=10000, real_data=None, num_real=10000,

@@ -86,8 +86,27 @@ def parse_list(value, allowed, arg_name):
     return list(dict.fromkeys(items))
 
 
-def _load_generator(generator):
-    """Load a `.keras` file in safe mode (no Python code is run); models pass through."""
+def load_generator(generator):
+    """Load a `.keras` file in safe mode (no Python code is run); models pass through.
+
+    Every way a file can fail to load (missing, not a zip archive, cut, a foreign or
+    unsafe config such as a `Lambda` layer) is one `ValueError` naming the file.
+
+    Args:
+        generator: path of a `.keras` file, or a `keras.Model` (returned as it is).
+
+    Returns:
+        The `keras.Model`, not compiled.
+
+    Raises:
+        ValueError: when the file is missing or cannot be loaded in safe mode; the
+            message is one line.
+
+    Example:
+    ```python
+    generator = load_generator("runs/gan/generator.keras")
+    ```
+    """
     if not isinstance(generator, (str, os.PathLike)):
         return generator
     import keras_gan  # noqa: F401  (registers custom objects)
@@ -298,7 +317,7 @@ def export_generator(
         raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
     if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
         raise ValueError(f"`image_size` must be None or an int >= 1. Received: image_size={image_size!r}")
-    generator, mixed_policy = float32_generator(_load_generator(generator))
+    generator, mixed_policy = float32_generator(load_generator(generator))
     findings = lint_generator(generator)
     if isinstance(quantize, str) and quantize == "auto":
         quantize = auto_quantizations(findings)

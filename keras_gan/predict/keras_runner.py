@@ -27,10 +27,10 @@ class KerasRunner(Runner):
     format = "keras"
 
     def __init__(self, generator):
-        from keras_gan.export.exporter import _load_generator
+        from keras_gan.export.exporter import load_generator
 
         path = os.fspath(generator) if isinstance(generator, (str, os.PathLike)) else None
-        self.model = _load_generator(generator)
+        self.model = load_generator(generator)
         super().__init__(describe_generator(self.model), path or self.model.name)
         specs = [tf.TensorSpec([None, *i.shape[1:]], i.dtype, name=i.name)
                  for i in self.spec.inputs]
