@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan import distribution
+from keras_gan.atomic import atomic_write
 from keras_gan.callbacks.backup_and_restore import BackupAndRestore
 from keras_gan.callbacks.terminate_on_non_finite import TerminateOnNonFinite
 from keras_gan.data.unreadable_files_warning import UnreadableFilesWarning
@@ -270,16 +271,11 @@ def _check_config(config):
 def _save_keras(model, path):
     """`model.save(path)` through a temporary file beside it: a save that fails (a full
     disk) leaves no half-written `.keras`, and the file it would replace stays."""
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)[:-len('.keras')]}"
-                       ".partial.keras")
     try:
-        model.save(tmp)
-        os.replace(tmp, path)
+        with atomic_write(path, suffix=".partial.keras") as tmp:
+            model.save(tmp)
     except OSError as error:  # zipfile's message does not name the file
         raise OSError(f"Cannot write {path!r} ({' '.join(str(error).split())})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _truncate_history(path, epochs):

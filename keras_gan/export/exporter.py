@@ -12,6 +12,7 @@ import zlib
 import keras
 import numpy as np
 
+from keras_gan.atomic import atomic_write
 from keras_gan.data import from_uint8, load_images, to_uint8
 from keras_gan.export import onnx as onnx_lib
 from keras_gan.export import saved_model as saved_model_lib
@@ -515,13 +516,9 @@ def export_generator(
         "passed": not failures if verify else None,
     }
     report_path = os.path.join(base_dir, REPORT)
-    try:
-        with open(report_path + ".tmp", "w") as f:
+    with atomic_write(report_path) as tmp:  # a full disk: no half-written report left behind
+        with open(tmp, "w") as f:
             json.dump(report, f, indent=2, default=_json_default)
-        os.replace(report_path + ".tmp", report_path)
-    finally:  # a full disk: no half-written report left behind
-        if os.path.exists(report_path + ".tmp"):
-            os.remove(report_path + ".tmp")
     if verbose and verify:
         print(verify_lib.format_table(report_artifacts))
     if failures:

@@ -1,10 +1,10 @@
 """Reading inputs and masks, writing outputs atomically, listing input files."""
 
 import os
-import tempfile
 
 import numpy as np
 
+from keras_gan.atomic import atomic_write
 from keras_gan.data.sources import IMAGE_EXTENSIONS
 
 OUTPUT_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -172,29 +172,20 @@ def write_image(path, image, overwrite=False, quality=95):
     pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels
     folder = os.path.dirname(os.path.abspath(path))
     extension = os.path.splitext(path)[1].lower()
-    tmp = None
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                                   dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            if extension == ".png":
-                Image.fromarray(pixels).save(f, format="PNG")
-            else:
-                Image.fromarray(pixels).save(f, format="JPEG", quality=quality)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 -> what open() would have given
-        if not overwrite and os.path.exists(path):  # appeared meanwhile
-            raise ValueError(f"The output exists; pass --overwrite to replace it. "
-                             f"Received: output={path!r}")
-        os.replace(tmp, path)
+        with atomic_write(path) as tmp:
+            with open(tmp, "wb") as f:
+                if extension == ".png":
+                    Image.fromarray(pixels).save(f, format="PNG")
+                else:
+                    Image.fromarray(pixels).save(f, format="JPEG", quality=quality)
+            if not overwrite and os.path.exists(path):  # appeared meanwhile
+                raise ValueError(f"The output exists; pass --overwrite to replace it. "
+                                 f"Received: output={path!r}")
     except OSError as error:  # a full disk, a read-only folder: name the output
         raise OSError(f"Cannot write {path!r} ({' '.join(str(error).split())}). "
                       f"Received: output={path!r}") from None
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 
