@@ -9,7 +9,7 @@ import math
 
 import keras
 
-from keras_gan.networks.arch_util import check_int
+from keras_gan.networks.arch_util import check_int, normal_init
 
 NORMALIZATIONS = (None, "none", "batch", "layer", "spectral")
 
@@ -33,11 +33,6 @@ def dcgan_geometry(image_size):
         "DCGAN networks take image_size 28 or a power of two >= 8 "
         f"(8, 16, 32, 64, 128, ...). Received: image_size={image_size}"
     )
-
-
-def _init():
-    # DCGAN (Radford et al. 2016): all weights from N(0, 0.02).
-    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 def _check_common(channels, filters, num_classes):
@@ -120,30 +115,33 @@ def dcgan_generator(
         label = keras.Input((), dtype="int32", name="label")
         inputs.append(label)
         embedding = keras.layers.Embedding(
-            num_classes, min(latent_dim, 64), embeddings_initializer=_init(), name="label_embedding"
+            num_classes, min(latent_dim, 64), embeddings_initializer=normal_init(),
+            name="label_embedding",
         )(label)
         x = keras.layers.Concatenate()([z, embedding])
 
     widths = [min(filters * 2 ** (n_up - 1 - i), max_filters) for i in range(n_up)]
-    x = keras.layers.Dense(base * base * widths[0], use_bias=not use_bn, kernel_initializer=_init())(x)
+    x = keras.layers.Dense(base * base * widths[0], use_bias=not use_bn,
+                           kernel_initializer=normal_init())(x)
     x = keras.layers.Reshape((base, base, widths[0]))(x)
     x = normalize(x)
 
     def refine(x):
         for _ in range(extra_convs):
             x = keras.layers.Conv2D(x.shape[-1], 3, padding="same", use_bias=not use_bn,
-                                    kernel_initializer=_init())(x)
+                                    kernel_initializer=normal_init())(x)
             x = normalize(x)
         return x
 
     x = refine(x)
     for width in widths[1:]:
         x = keras.layers.Conv2DTranspose(
-            width, 4, strides=2, padding="same", use_bias=not use_bn, kernel_initializer=_init()
+            width, 4, strides=2, padding="same", use_bias=not use_bn,
+            kernel_initializer=normal_init(),
         )(x)
         x = refine(normalize(x))
     x = keras.layers.Conv2DTranspose(
-        channels, 4, strides=2, padding="same", kernel_initializer=_init()
+        channels, 4, strides=2, padding="same", kernel_initializer=normal_init()
     )(x)
     image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(inputs if num_classes is not None else z, image, name=name)
@@ -204,7 +202,7 @@ def dcgan_discriminator(
 
     def conv(width, kernel=4, strides=2):
         layer = keras.layers.Conv2D(width, kernel, strides=strides, padding="same",
-                                    kernel_initializer=_init())
+                                    kernel_initializer=normal_init())
         if norm == "spectral":
             layer = keras.layers.SpectralNormalization(layer)
         return layer
@@ -227,7 +225,7 @@ def dcgan_discriminator(
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     features = keras.layers.Flatten()(x)
-    dense = keras.layers.Dense(1, kernel_initializer=_init())
+    dense = keras.layers.Dense(1, kernel_initializer=normal_init())
     if norm == "spectral":
         dense = keras.layers.SpectralNormalization(dense)
     logits = dense(features)
@@ -236,7 +234,7 @@ def dcgan_discriminator(
         label = keras.Input((), dtype="int32", name="label")
         inputs = [image, label]
         embedded = keras.layers.Embedding(
-            num_classes, features.shape[-1], embeddings_initializer=_init(), name="projection"
+            num_classes, features.shape[-1], embeddings_initializer=normal_init(), name="projection"
         )(label)
         logits = keras.layers.Add()([logits, keras.layers.Dot(axes=1)([features, embedded])])
     logits = keras.layers.Activation("linear", dtype="float32", name="logits")(logits)

@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_gan.networks.arch_util import normal_init
 from keras_gan.networks.resnet_generator import NORMS, normalization
 
 
@@ -56,7 +57,9 @@ def patchgan_discriminator(
     if norm not in NORMS:
         raise ValueError(f"`norm` must be one of {NORMS}. Received: norm={norm!r}")
     layers = keras.layers
-    init = keras.initializers.RandomNormal(0.0, 0.02)
+    # One instance shared by every convolution (their kernels start from the same
+    # random stream, see `normal_init`); kept so that seeded runs reproduce.
+    init = normal_init()
 
     def conv(x, width, stride, block, use_bias=True):
         x = layers.ZeroPadding2D(1, name=f"{block}_pad")(x)

@@ -3,13 +3,7 @@
 import keras
 
 from keras_gan.layers.reflection_padding import ReflectionPadding2D
-from keras_gan.networks.arch_util import check_int
-
-
-def _init():
-    # Reference implementation (init_type="normal"): weights ~ N(0, 0.02), biases 0.
-    return keras.initializers.RandomNormal(0.0, 0.02)
-
+from keras_gan.networks.arch_util import check_int, normal_init
 
 NORMS = ("instance", "batch", "none")
 OUTPUTS = ("tanh", "colour_residual")
@@ -147,7 +141,7 @@ def resnet_generator(
         zero = residual and block == "output"
         return layers.Conv2D(width, kernel, strides=stride, padding="valid",
                              use_bias=use_bias or block == "output",
-                             kernel_initializer="zeros" if zero else _init(),
+                             kernel_initializer="zeros" if zero else normal_init(),
                              name=f"{block}_conv")(x)
 
     def norm_relu(x, block):
@@ -167,7 +161,7 @@ def resnet_generator(
     for i, mult in enumerate((2, 1)):
         block = f"up{i + 1}"
         x = layers.Conv2DTranspose(filters * mult, 3, strides=2, padding="same",
-                                   use_bias=use_bias, kernel_initializer=_init(),
+                                   use_bias=use_bias, kernel_initializer=normal_init(),
                                    name=f"{block}_conv")(x)
         x = norm_relu(x, block)
     x = conv(x, out_channels, 7, 1, "output")
