@@ -37,7 +37,7 @@ def srresnet_generator(
     convolutional: any input H and W.
 
     Args:
-        scale: 2 or 4 (a power of two).
+        scale: 2, 4 or 8 (a power of two: `log2(scale)` upsampling stages).
         residual_blocks: B, the number of residual blocks (16 in the paper).
         filters: width of every convolution (64 in the paper).
         batch_norm: use batch normalization (ESRGAN-style generators drop it).
