@@ -2,11 +2,13 @@
 
 import dataclasses
 import os
+import warnings
 
 from keras_gan import data as data_lib
 from keras_gan.callbacks import InpaintingGridCallback
 from keras_gan.callbacks.sample_grid import grid_scale
 from keras_gan.data.masks import parse_mask_spec
+from keras_gan.data.unreadable_files_warning import UnreadableFilesWarning
 from keras_gan.models.inpainting_gan import InpaintingGAN
 from keras_gan.recipes.recipe import GeneratorArtifact, Recipe
 from keras_gan.schedules.warmup_cosine import warmup_cosine_decay
@@ -108,7 +110,13 @@ class InpaintingRecipe(Recipe):
                             self.adam(config, warmup_cosine_decay(config.learning_rate, steps)))
 
     def callbacks(self, config, data, output_dir):
-        batch = next(iter(data.dataset))
+        # The grid's batch comes from a pipeline of its own: an iterator of `data.dataset`
+        # (the first `fit`'s) would draw from the seed generator its reshuffles share with
+        # the training iterator, in the background, so the training batches would change
+        # from run to run and a resumed run would not see an uninterrupted run's batches.
+        with warnings.catch_warnings():  # the skipped files were reported with `data`
+            warnings.simplefilter("ignore", UnreadableFilesWarning)
+            batch = next(iter(self.make_data(config).dataset))
         n = max(1, min(8, config.samples, config.batch_size))
         scale = grid_scale(config.image_size)
         return [InpaintingGridCallback(os.path.join(output_dir, "samples"),
