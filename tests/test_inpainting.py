@@ -293,13 +293,19 @@ def test_grid_callback(tmp_path):
 
 @pytest.mark.slow
 def test_train_cli_and_export(image_folder, tmp_path):
-    """train.py --model=inpainting, then the SavedModel and TFLite exports take image + mask."""
+    """train.py --model=inpainting, then the TFLite exports (every variant) take image + mask.
+
+    --export=tflite: without a SavedModel the verifier does not import TensorFlow nor load
+    SavedModels (about half this test's time). The inpainting SavedModel is exported and
+    verified in test_mixed_precision.py (inpainting); test_predict.py checks its
+    serving_default against Keras and its known pixels bit-exact.
+    """
     out = tmp_path / "run"
     proc = subprocess.run(
         [sys.executable, os.path.join(REPO, "train.py"), "--model=inpainting",
          f"--dataset=folder:{image_folder}", "--image_size=32", "--batch_size=2", "--filters=4",
          "--epochs=1", "--steps_per_epoch=2", "--mask=mixed", "--verbose=2",
-         "--export=saved_model,tflite", f"--output_dir={out}"],
+         "--export=tflite", f"--output_dir={out}"],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
@@ -314,16 +320,13 @@ def test_train_cli_and_export(image_folder, tmp_path):
     report = json.loads((base / "export_report.json").read_text())
     assert report["passed"] and report["generator"]["kind"] == "inpainting"
     assert [i["name"] for i in report["generator"]["inputs"]] == ["image", "mask"]
-    assert {a["variant"] for a in report["artifacts"] if a["format"] == "tflite"} >= {"float32", "int8"}
+    # auto: all four variants (no group norm); int8 calibrated on the --dataset images
+    assert [(a["variant"], a["passed"]) for a in report["artifacts"]] == [
+        ("float32", True), ("float16", True), ("dynamic", True), ("int8", True)]
 
     batch = inpainting_batch(2)
     images, masks = batch["image"], batch["mask"]
-    serving = tf.saved_model.load(str(base / "1")).signatures["serving_default"]
-    out_sm = serving(image=tf.constant(images), mask=tf.constant(masks))["image"].numpy()
-    np.testing.assert_allclose(out_sm, generator.predict([images, masks], verbose=0), atol=1e-5)
-    known = np.broadcast_to(masks == 0, images.shape)
-    np.testing.assert_array_equal(out_sm[known], images[known])
-
+    expected = generator.predict([images[:1], masks[:1]], verbose=0)
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(base / "tflite" / "inpainting_float32.tflite"))
@@ -334,7 +337,7 @@ def test_train_cli_and_export(image_folder, tmp_path):
         interpreter.set_tensor(detail["index"], value)
     interpreter.invoke()
     out_tfl = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
-    np.testing.assert_allclose(out_tfl, out_sm[:1], atol=1e-4)
+    np.testing.assert_allclose(out_tfl, expected, atol=1e-4)
 
 
 def test_xla_compiles_the_step_once():

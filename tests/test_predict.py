@@ -142,6 +142,16 @@ def test_every_format_gives_the_keras_answer(exported, family):
     if exported[family]["int8"]:
         int8 = load_runner(exported[family]["int8"])
         assert _psnr(_run(int8, family, image, mask, tile), reference) >= 30.0
+    if family == "inpainting":  # serving_default itself, a batch: known pixels bit-exact
+        images = _images(2, 24, seed=2)[:, :, :16]
+        masks = np.zeros((2, 24, 16, 1), np.float32)
+        masks[0, 2:14, 3:11], masks[1, 10:22, 6:16] = 1, 1
+        batch = {"image": images, "mask": masks}
+        served = runners["saved_model"](batch)
+        np.testing.assert_allclose(served, runners["keras"](batch), atol=1e-5)
+        known = np.broadcast_to(masks == 0, images.shape)
+        np.testing.assert_array_equal(served[known], images[known])
+        assert np.abs(served[~known] - images[~known]).max() > 0.05  # the holes are filled
 
 
 def test_tflite_resize_inputs_where_the_graph_allows_it(exported):
