@@ -199,33 +199,47 @@ def test_failed_conversion_leaves_no_version(tmp_path, monkeypatch):
     assert os.listdir(tmp_path / "m") == []  # no version dir, no temp dir, no report
 
 
+def _without_saved_models(base, folder):
+    """A copy of the export in `folder` whose report lists no SavedModel artifact: the
+    verifier then runs TFLite and ONNX only, and does not import TensorFlow."""
+    shutil.copytree(base, folder)
+    report = json.loads((folder / "export_report.json").read_text())
+    report["artifacts"] = [a for a in report["artifacts"] if a["format"] != "saved_model"]
+    (folder / "export_report.json").write_text(json.dumps(report))
+    return folder
+
+
 def test_verifier_fails_on_tampered_tflite_and_impossible_tolerance(full_export, tmp_path):
+    # One verifier run with every artifact (verify_report, the SavedModels included); the
+    # other two on TFLite and ONNX only: no TensorFlow import nor SavedModel loads there.
     _, base, _ = full_export
     copy = tmp_path / "gan"
     shutil.copytree(base, copy)
-    with pytest.raises(ExportVerificationError) as info:
-        verify_export(str(copy), tolerances={"int8": ("psnr", 500.0)}, runs=2)
-    assert len(info.value.failures) == 1 and info.value.failures[0].startswith("tflite_int8:")
     results, report = verify_report(str(copy), tolerances={"int8": ("psnr", 500.0)}, runs=2)
     assert [r["key"] for r in results if not r["passed"]] == ["tflite_int8"]  # not raised
     assert len(results) == len(report["artifacts"]) and all(r["latency_ms"] for r in results)
+    assert [r["key"] for r in results] == KEYS
+    light = _without_saved_models(base, tmp_path / "light")
+    with pytest.raises(ExportVerificationError) as info:
+        verify_export(str(light), tolerances={"int8": ("psnr", 500.0)}, runs=2)
+    assert len(info.value.failures) == 1 and info.value.failures[0].startswith("tflite_int8:")
 
     # Flip weight bytes in the middle of the float32 model: wrong outputs or load failure.
-    path = copy / "tflite" / "gan_float32.tflite"
+    path = light / "tflite" / "gan_float32.tflite"
     data = bytearray(path.read_bytes())
     rng = np.random.default_rng(0)
     for i in rng.integers(len(data) // 4, 3 * len(data) // 4, 400):
         data[i] ^= 0x5A
     path.write_bytes(bytes(data))
-    report = json.loads((copy / "export_report.json").read_text())
+    report = json.loads((light / "export_report.json").read_text())
     artifacts = []
     for a in report["artifacts"]:
         metric, tol = verify_lib.DEFAULT_TOLERANCES[a["variant"]]
         artifacts.append({**a["verify"], "key": a["key"], "format": a["format"],
-                          "variant": a["variant"], "path": str(copy / a["relpath"]),
+                          "variant": a["variant"], "path": str(light / a["relpath"]),
                           "metric": metric, "tolerance": tol})
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"data": str(copy / "export_verification.npz"), "runs": 2,
+    manifest.write_text(json.dumps({"data": str(light / "export_verification.npz"), "runs": 2,
                                     "artifacts": artifacts}))
     proc = subprocess.run([sys.executable, verify_lib.WORKER, str(manifest),
                            str(tmp_path / "results.json")], capture_output=True, text=True,
@@ -233,6 +247,7 @@ def test_verifier_fails_on_tampered_tflite_and_impossible_tolerance(full_export,
     assert proc.returncode == 1, proc.stderr[-2000:]
     payload = json.loads((tmp_path / "results.json").read_text())
     assert payload["imported_keras_gan"] is False
+    assert [r["key"] for r in payload["results"]] == [k for k in KEYS if "saved_model" not in k]
     failed = [r["key"] for r in payload["results"] if not r["passed"]]
     assert failed == ["tflite_float32"]
 
