@@ -309,6 +309,53 @@ def export_generator(
     ```
     """
     formats = parse_list(formats, FORMATS, "formats")
+    _check_arguments(name, num_representative, version, image_size)
+    generator, mixed_policy = float32_generator(load_generator(generator))
+    findings = lint_generator(generator)
+    quantize = _quantizations(quantize, findings, formats)
+    spec = describe_generator(generator)
+    size = _image_size(spec, image_size)
+    has_images = _check_image_inputs(spec, size, image_size, quantize, representative_data)
+    _show_findings(findings, verbose)
+    base_dir, version, version_dir = _prepare_base_dir(output_dir, name, version, formats,
+                                                       quantize)
+    images = _representative_images(spec, representative_data, has_images, size,
+                                    max(num_representative, num_verify))
+    data = _verification_data(generator, spec, num_verify, seed, size, images)
+
+    tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=base_dir)
+    try:
+        all_tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
+        artifacts, tensor_dtypes = [], {}
+        if "saved_model" in formats:
+            artifacts += _write_saved_model(generator, spec, tmp, name, version, all_tolerances,
+                                            size, images, seed)
+        if "tflite" in formats:
+            tflite_artifacts, tensor_dtypes = _write_tflite(
+                generator, spec, tmp, name, quantize, all_tolerances, size, images, seed,
+                num_representative)
+            artifacts += tflite_artifacts
+        if "onnx" in formats:
+            artifacts += _write_onnx(generator, spec, tmp, name, opset, all_tolerances)
+        np.savez(os.path.join(tmp, VERIFICATION_DATA), **data)
+        results = _verify_artifacts(artifacts, tmp) if verify else []
+        _publish(tmp, base_dir, name, version, version_dir, formats, artifacts)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    report_artifacts = _report_artifacts(artifacts, results, tensor_dtypes, base_dir, verify)
+    report = _report(name, version, base_dir, formats, quantize, spec, mixed_policy, findings,
+                     num_verify, report_artifacts, verify)
+    _write_report(base_dir, report)
+    if verbose and verify:
+        print(verify_lib.format_table(report_artifacts))
+    if report["failures"]:
+        raise verify_lib.ExportVerificationError(report["failures"], report)
+    return report
+
+
+def _check_arguments(name, num_representative, version, image_size):
+    """Raise a `ValueError` for the first invalid plain argument of `export_generator`."""
     if not isinstance(name, str) or not name or name.startswith(".") or os.sep in name:
         raise ValueError(f"`name` must be a plain folder name. Received: name={name!r}")
     if not isinstance(num_representative, int) or num_representative < 100:
@@ -318,13 +365,17 @@ def export_generator(
         raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
     if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
         raise ValueError(f"`image_size` must be None or an int >= 1. Received: image_size={image_size!r}")
-    generator, mixed_policy = float32_generator(load_generator(generator))
-    findings = lint_generator(generator)
+
+
+def _quantizations(quantize, findings, formats):
+    """The TFLite variants to export: `quantize` resolved (`"auto"`) and parsed; none without TFLite."""
     if isinstance(quantize, str) and quantize == "auto":
         quantize = auto_quantizations(findings)
-    quantize = parse_list(quantize, QUANTIZATIONS, "quantize") if "tflite" in formats else []
-    spec = describe_generator(generator)
-    size = _image_size(spec, image_size)
+    return parse_list(quantize, QUANTIZATIONS, "quantize") if "tflite" in formats else []
+
+
+def _check_image_inputs(spec, size, image_size, quantize, representative_data):
+    """Check what an image generator needs (a size, images for int8); return whether images are given."""
     if spec.kind != LATENT and size is None:
         raise ValueError("Image generators with dynamic H/W need `image_size` for TFLite "
                          f"and verification. Received: image_size={image_size}")
@@ -335,13 +386,20 @@ def export_generator(
     if spec.kind != LATENT and "int8" in quantize and not has_images:
         raise ValueError("int8 quantization of an image generator needs "
                          f"`representative_data`. Received: representative_data={representative_data!r}")
+    return has_images
 
+
+def _show_findings(findings, verbose):
+    """Warn of the lint warnings (at `export_generator`'s caller); print the rest when verbose."""
     for finding in findings:
         if finding.severity == "warning":
-            warnings.warn(str(finding), stacklevel=2)
+            warnings.warn(str(finding), stacklevel=3)
         elif verbose:
             print(f"lint: {finding}")
 
+
+def _prepare_base_dir(output_dir, name, version, formats, quantize):
+    """Create `output_dir/name`, pick the version and check nothing there blocks publishing."""
     base_dir = os.path.join(output_dir, name)
     os.makedirs(base_dir, exist_ok=True)
     version = version or saved_model_lib.next_version(base_dir)
@@ -352,18 +410,25 @@ def export_generator(
     _check_targets(base_dir, [REPORT, VERIFICATION_DATA]
                    + [os.path.join("tflite", f"{name}_{q}.tflite") for q in quantize]
                    + [os.path.join("onnx", f"{name}.onnx")] * ("onnx" in formats))
+    return base_dir, version, version_dir
 
-    # Example data: verification inputs, their Keras outputs, int8 calibration samples.
-    images = None
-    if spec.kind != LATENT and has_images:
-        channels = spec.input(IMAGE).shape[3]
-        num = max(num_representative, num_verify)
-        if isinstance(representative_data, np.ndarray):
-            images = np.asarray(representative_data[:num], np.float32)
-        else:
-            images = load_images(representative_data, size, channels, limit=num)
-        if len(images) < num:
-            warnings.warn(f"Only {len(images)} representative images (wanted {num}).", stacklevel=2)
+
+def _representative_images(spec, representative_data, has_images, size, num):
+    """Up to `num` input images of an image generator in [-1, 1], or `None`."""
+    if spec.kind == LATENT or not has_images:
+        return None
+    channels = spec.input(IMAGE).shape[3]
+    if isinstance(representative_data, np.ndarray):
+        images = np.asarray(representative_data[:num], np.float32)
+    else:
+        images = load_images(representative_data, size, channels, limit=num)
+    if len(images) < num:
+        warnings.warn(f"Only {len(images)} representative images (wanted {num}).", stacklevel=3)
+    return images
+
+
+def _verification_data(generator, spec, num_verify, seed, size, images):
+    """The verification inputs (float32 and uint8) and the Keras generator's outputs for them."""
     verify_inputs = _sample_inputs(spec, num_verify, seed, size, images)
     data = {f"in/{k}": v for k, v in verify_inputs.items()}
     data["ref/image"] = _run_generator(generator, spec, verify_inputs)
@@ -377,98 +442,125 @@ def export_generator(
         data["ref_uint8/image"] = to_uint8(_run_generator(generator, spec, dequantized)).numpy()
     else:
         data.update({f"in_uint8/{k}": v for k, v in verify_inputs.items()})
+    return data
 
-    tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=base_dir)
-    try:
-        tensor_dtypes = {}
-        all_tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
-        artifacts = []  # one dict per artifact: what the verifier reads, and where it goes
 
-        def plan(key, fmt, variant, relpath, path, inputs="in/", reference="ref/image",
-                 signature=None):
-            metric, tolerance = all_tolerances[variant]
-            artifact = {"key": key, "format": fmt, "variant": variant, "relpath": relpath,
-                        "path": path, "inputs": inputs, "reference": reference,
-                        "metric": metric, "tolerance": tolerance}
-            if signature:
-                artifact["signature"] = signature
-            artifacts.append(artifact)
+def _artifact(key, fmt, variant, relpath, path, tolerances, inputs="in/", reference="ref/image",
+              signature=None):
+    """One artifact: what the verifier reads (inputs, reference, tolerance), and where it goes."""
+    metric, tolerance = tolerances[variant]
+    artifact = {"key": key, "format": fmt, "variant": variant, "relpath": relpath,
+                "path": path, "inputs": inputs, "reference": reference,
+                "metric": metric, "tolerance": tolerance}
+    if signature:
+        artifact["signature"] = signature
+    return artifact
 
-        sm_tmp = os.path.join(tmp, "saved_model")
-        if "saved_model" in formats:
-            saved_model_lib.write_saved_model(generator, spec, sm_tmp)
-            warm = _sample_inputs(spec, 8, seed + 1, size, images)
-            saved_model_lib.write_warmup_requests(
-                sm_tmp, name, [{k: v[:1] for k, v in warm.items()}, warm])
-            plan("saved_model", "saved_model", "float32", str(version), sm_tmp,
-                 signature="serving_default")
-            plan("saved_model_uint8", "saved_model", "uint8", str(version), sm_tmp,
-                 inputs="in_uint8/", reference="ref_uint8/image", signature="serving_uint8")
-        if "tflite" in formats:
-            batch1 = os.path.join(tmp, "batch1")
-            saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
-                                              image_size=size if spec.kind != LATENT else None)
-            representative, float_scopes = None, None
-            sources = {variant: batch1 for variant in quantize}
-            if "int8" in quantize:
-                samples = _sample_inputs(spec, num_representative, seed + 2, size, images)
-                # Same function, int8-friendly: PReLU -> ops XNNPACK runs; instance norms
-                # centred, their convolutions range-equalized on the calibration samples;
-                # the norms' ops then stay float between int8 ops (XNNPACK runs both).
-                calibration = [samples[item.name] for item in spec.inputs]
-                rewritten = int8_friendly(generator, calibration if len(calibration) > 1
-                                          else calibration[0])
-                if rewritten is not generator:
-                    sources["int8"] = os.path.join(tmp, "batch1_int8")
-                    saved_model_lib.write_saved_model(
-                        rewritten, spec, sources["int8"], uint8=False, batch_size=1,
-                        image_size=size if spec.kind != LATENT else None)
-                if any(isinstance(layer, CenteredInstanceNorm) for layer in rewritten.layers):
-                    float_scopes = [CenteredInstanceNorm.float_scope]
 
-                def representative():
-                    for i in range(num_representative):
-                        yield {k: v[i:i + 1] for k, v in samples.items()}
+def _write_saved_model(generator, spec, tmp, name, version, tolerances, size, images, seed):
+    """Write the SavedModel and its warmup requests to `tmp/saved_model`; its two artifacts."""
+    sm_tmp = os.path.join(tmp, "saved_model")
+    saved_model_lib.write_saved_model(generator, spec, sm_tmp)
+    warm = _sample_inputs(spec, 8, seed + 1, size, images)
+    saved_model_lib.write_warmup_requests(
+        sm_tmp, name, [{k: v[:1] for k, v in warm.items()}, warm])
+    return [
+        _artifact("saved_model", "saved_model", "float32", str(version), sm_tmp, tolerances,
+                  signature="serving_default"),
+        _artifact("saved_model_uint8", "saved_model", "uint8", str(version), sm_tmp, tolerances,
+                  inputs="in_uint8/", reference="ref_uint8/image", signature="serving_uint8"),
+    ]
 
-            os.makedirs(os.path.join(tmp, "tflite"))
-            for variant in quantize:
-                relpath = os.path.join("tflite", f"{name}_{variant}.tflite")
-                content = tflite_lib.convert_tflite(sources[variant], variant, representative,
-                                                    float_scopes=float_scopes)
-                tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
-                with open(os.path.join(tmp, relpath), "wb") as f:
-                    f.write(content)
-                plan(f"tflite_{variant}", "tflite", variant, relpath, os.path.join(tmp, relpath))
-        if "onnx" in formats:
-            relpath = os.path.join("onnx", f"{name}.onnx")
-            os.makedirs(os.path.join(tmp, "onnx"))
-            onnx_lib.convert_onnx(ServingModule(generator, spec), os.path.join(tmp, relpath),
-                                  opset=opset)
-            plan("onnx", "onnx", "float32", relpath, os.path.join(tmp, relpath))
-        np.savez(os.path.join(tmp, VERIFICATION_DATA), **data)
 
-        results = []
-        if verify:
-            results, _ = verify_lib.run_verifier(artifacts, os.path.join(tmp, VERIFICATION_DATA))
-            sm_failed = [r for r in results if r["format"] == "saved_model" and not r["passed"]]
-            if sm_failed:
-                raise verify_lib.ExportVerificationError(verify_lib.failure_lines(sm_failed))
+def _write_tflite(generator, spec, tmp, name, quantize, tolerances, size, images, seed,
+                  num_representative):
+    """Convert a batch-1 SavedModel to `tmp/tflite/<name>_<variant>.tflite` per variant.
 
-        # Publish: the version folder appears atomically; other files are replaced.
-        if "saved_model" in formats:
-            if os.path.exists(version_dir):
-                raise FileExistsError(f"Version {version} of '{name}' appeared during export at "
-                                      f"{version_dir}. Received: version={version}")
-            os.rename(sm_tmp, version_dir)
-        for artifact in artifacts:
-            if artifact["format"] != "saved_model":
-                target = os.path.join(base_dir, artifact["relpath"])
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                os.replace(artifact["path"], target)
-        os.replace(os.path.join(tmp, VERIFICATION_DATA), os.path.join(base_dir, VERIFICATION_DATA))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    Returns the artifacts and each variant's tensor dtypes.
+    """
+    batch1 = os.path.join(tmp, "batch1")
+    saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
+                                      image_size=size if spec.kind != LATENT else None)
+    representative, float_scopes = None, None
+    sources = {variant: batch1 for variant in quantize}
+    if "int8" in quantize:
+        sources["int8"], representative, float_scopes = _int8_source(
+            generator, spec, tmp, batch1, size, images, seed, num_representative)
 
+    os.makedirs(os.path.join(tmp, "tflite"))
+    artifacts, tensor_dtypes = [], {}
+    for variant in quantize:
+        relpath = os.path.join("tflite", f"{name}_{variant}.tflite")
+        content = tflite_lib.convert_tflite(sources[variant], variant, representative,
+                                            float_scopes=float_scopes)
+        tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
+        with open(os.path.join(tmp, relpath), "wb") as f:
+            f.write(content)
+        artifacts.append(_artifact(f"tflite_{variant}", "tflite", variant, relpath,
+                                   os.path.join(tmp, relpath), tolerances))
+    return artifacts, tensor_dtypes
+
+
+def _int8_source(generator, spec, tmp, batch1, size, images, seed, num_representative):
+    """The int8 variant's SavedModel, calibration data function and float scopes."""
+    samples = _sample_inputs(spec, num_representative, seed + 2, size, images)
+    # Same function, int8-friendly: PReLU -> ops XNNPACK runs; instance norms
+    # centred, their convolutions range-equalized on the calibration samples;
+    # the norms' ops then stay float between int8 ops (XNNPACK runs both).
+    calibration = [samples[item.name] for item in spec.inputs]
+    rewritten = int8_friendly(generator, calibration if len(calibration) > 1
+                              else calibration[0])
+    source, float_scopes = batch1, None
+    if rewritten is not generator:
+        source = os.path.join(tmp, "batch1_int8")
+        saved_model_lib.write_saved_model(
+            rewritten, spec, source, uint8=False, batch_size=1,
+            image_size=size if spec.kind != LATENT else None)
+    if any(isinstance(layer, CenteredInstanceNorm) for layer in rewritten.layers):
+        float_scopes = [CenteredInstanceNorm.float_scope]
+
+    def representative():
+        for i in range(num_representative):
+            yield {k: v[i:i + 1] for k, v in samples.items()}
+
+    return source, representative, float_scopes
+
+
+def _write_onnx(generator, spec, tmp, name, opset, tolerances):
+    """Convert the generator to `tmp/onnx/<name>.onnx`; its one artifact."""
+    relpath = os.path.join("onnx", f"{name}.onnx")
+    os.makedirs(os.path.join(tmp, "onnx"))
+    onnx_lib.convert_onnx(ServingModule(generator, spec), os.path.join(tmp, relpath),
+                          opset=opset)
+    return [_artifact("onnx", "onnx", "float32", relpath, os.path.join(tmp, relpath), tolerances)]
+
+
+def _verify_artifacts(artifacts, tmp):
+    """Run the verifier on every artifact; raise when a SavedModel fails (nothing is published)."""
+    results, _ = verify_lib.run_verifier(artifacts, os.path.join(tmp, VERIFICATION_DATA))
+    sm_failed = [r for r in results if r["format"] == "saved_model" and not r["passed"]]
+    if sm_failed:
+        raise verify_lib.ExportVerificationError(verify_lib.failure_lines(sm_failed))
+    return results
+
+
+def _publish(tmp, base_dir, name, version, version_dir, formats, artifacts):
+    """Move the artifacts into `base_dir`: the version folder appears atomically; other files are replaced."""
+    if "saved_model" in formats:
+        if os.path.exists(version_dir):
+            raise FileExistsError(f"Version {version} of '{name}' appeared during export at "
+                                  f"{version_dir}. Received: version={version}")
+        os.rename(os.path.join(tmp, "saved_model"), version_dir)
+    for artifact in artifacts:
+        if artifact["format"] != "saved_model":
+            target = os.path.join(base_dir, artifact["relpath"])
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(artifact["path"], target)
+    os.replace(os.path.join(tmp, VERIFICATION_DATA), os.path.join(base_dir, VERIFICATION_DATA))
+
+
+def _report_artifacts(artifacts, results, tensor_dtypes, base_dir, verify):
+    """The report's entry of each published artifact: where it is, its size, its verification."""
     by_key = {r["key"]: r for r in results}
     report_artifacts = []
     for artifact in artifacts:
@@ -490,10 +582,16 @@ def export_generator(
             "verify": {k: artifact[k] for k in ("inputs", "reference", "signature")
                        if k in artifact},
         })
+    return report_artifacts
+
+
+def _report(name, version, base_dir, formats, quantize, spec, mixed_policy, findings, num_verify,
+            report_artifacts, verify):
+    """The export report (`export_report.json`): settings, lint, artifacts and failures."""
     sizes = {a["variant"]: a["size_bytes"] for a in report_artifacts if a["format"] == "tflite"}
     failures = verify_lib.failure_lines(
         [{**a, "passed": a["passed"] is not False} for a in report_artifacts]) if verify else []
-    report = {
+    return {
         "name": name,
         "version": version if "saved_model" in formats else None,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -515,15 +613,13 @@ def export_generator(
         "failures": failures,
         "passed": not failures if verify else None,
     }
-    report_path = os.path.join(base_dir, REPORT)
-    with atomic_write(report_path) as tmp:  # a full disk: no half-written report left behind
+
+
+def _write_report(base_dir, report):
+    """Write `export_report.json` atomically: a full disk leaves no half-written report."""
+    with atomic_write(os.path.join(base_dir, REPORT)) as tmp:
         with open(tmp, "w") as f:
             json.dump(report, f, indent=2, default=_json_default)
-    if verbose and verify:
-        print(verify_lib.format_table(report_artifacts))
-    if failures:
-        raise verify_lib.ExportVerificationError(failures, report)
-    return report
 
 
 def _check_targets(base_dir, relpaths):
