@@ -368,14 +368,14 @@ def _check_arguments(name, num_representative, version, image_size):
 
 
 def _quantizations(quantize, findings, formats):
-    """The TFLite variants to export: `quantize` resolved (`"auto"`) and parsed; none without TFLite."""
+    """The TFLite variants: `quantize` resolved (`"auto"`) and parsed; none without TFLite."""
     if isinstance(quantize, str) and quantize == "auto":
         quantize = auto_quantizations(findings)
     return parse_list(quantize, QUANTIZATIONS, "quantize") if "tflite" in formats else []
 
 
 def _check_image_inputs(spec, size, image_size, quantize, representative_data):
-    """Check what an image generator needs (a size, images for int8); return whether images are given."""
+    """Check an image generator's needs (a size, int8 images); return whether images are given."""
     if spec.kind != LATENT and size is None:
         raise ValueError("Image generators with dynamic H/W need `image_size` for TFLite "
                          f"and verification. Received: image_size={image_size}")
@@ -545,7 +545,7 @@ def _verify_artifacts(artifacts, tmp):
 
 
 def _publish(tmp, base_dir, name, version, version_dir, formats, artifacts):
-    """Move the artifacts into `base_dir`: the version folder appears atomically; other files are replaced."""
+    """Move the artifacts into `base_dir`: the version folder atomically; other files replaced."""
     if "saved_model" in formats:
         if os.path.exists(version_dir):
             raise FileExistsError(f"Version {version} of '{name}' appeared during export at "
