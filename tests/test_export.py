@@ -292,20 +292,30 @@ def test_argument_errors(tmp_path):
 
 @pytest.mark.slow
 def test_cli(tmp_path):
+    # TFLite only: the verifier then does not import TensorFlow nor load SavedModels. export.py
+    # publishing SavedModel versions: tests/test_fuzz.py::test_export_paths (its main, in
+    # process) and the wheel test of .ci/run (keras-gan-export --formats=saved_model,onnx).
     path = tmp_path / "runs" / "tiny" / "generator.keras"
     path.parent.mkdir(parents=True)
     _generator().save(path)
     cmd = [sys.executable, os.path.join(REPO, "export.py"), f"--generator={path}",
-           "--formats=saved_model,tflite,onnx", "--quantize=float32,int8",
-           f"--output_dir={tmp_path / 'saved_models'}"]
+           "--formats=tflite", "--quantize=float32,int8", f"--output_dir={tmp_path / 'saved_models'}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     base = tmp_path / "saved_models" / "tiny"
-    assert (base / "1").is_dir() and (base / "tflite" / "tiny_int8.tflite").exists()
+    assert sorted(os.listdir(base / "tflite")) == ["tiny_float32.tflite", "tiny_int8.tflite"]
     assert "tflite_int8" in proc.stdout  # the table
+    report = json.loads((base / "export_report.json").read_text())
+    assert report["passed"] is True and [a["key"] for a in report["artifacts"]] == [
+        "tflite_float32", "tflite_int8"]
+    (base / "1").mkdir()  # a published version: never overwritten
+    (base / "1" / "keep").write_text("v1")
+    before = (base / "tflite" / "tiny_int8.tflite").read_bytes()
     proc = subprocess.run(cmd + ["--version=1"], capture_output=True, text=True, timeout=300,
                           cwd=str(tmp_path))
     assert proc.returncode == 1 and "version=1" in proc.stderr
+    assert os.listdir(base / "1") == ["keep"]
+    assert (base / "tflite" / "tiny_int8.tflite").read_bytes() == before
 
 
 def test_auto_quantizations_leave_int8_out_only_for_group_or_layer_norm():
