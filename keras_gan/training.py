@@ -153,6 +153,26 @@ def _run(config, callbacks):
     config = recipe.resolve(config)
     _check_config(config)
     export_formats = _export_formats(config.export)
+    strategy = _set_up_strategy(config)
+    is_chief = _is_chief(strategy)
+    data, skipped_files = _make_data(recipe, config)
+    make_dataset = _dataset_maker(recipe, config, data.dataset)
+    steps = _steps_per_epoch(config, data)
+    with strategy.scope():  # before anything is written: a size the networks refuse, ...
+        model = recipe.build_model(config, data)
+    output_dir = _make_output_dir(config, strategy, is_chief, skipped_files)
+    backup, initial_step = _restore_backup(config, strategy, model, output_dir, steps)
+    callbacks = _callbacks(recipe, config, data, output_dir, steps, extra_callbacks, backup)
+    history = _fit(recipe, model, make_dataset, config, steps, callbacks, initial_step, backup)
+    artifacts = _save_models(recipe, model, config, output_dir)
+    if is_chief and export_formats:
+        _export_generators(artifacts, config, output_dir, export_formats)
+    _finish(backup, output_dir, is_chief, skipped_files)
+    return model, history
+
+
+def _set_up_strategy(config):
+    """Seed, set CPU replicas and mixed precision; return the distribution strategy."""
     keras.utils.set_random_seed(config.seed)
     distribution.configure_cpu_replicas(config.cpu_replicas)
     strategy = distribution.get_strategy(config.strategy)  # before TensorFlow initialises
@@ -160,10 +180,12 @@ def _run(config, callbacks):
         on_gpu = bool(tf.config.list_logical_devices("GPU"))
         keras.mixed_precision.set_dtype_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
     distribution.check_global_batch(config.batch_size, strategy)
-    is_chief = _is_chief(strategy)
+    return strategy
 
-    data, skipped_files = _make_data(recipe, config)
-    unused = [data.dataset]
+
+def _dataset_maker(recipe, config, first):
+    """The function `recipe.fit` calls for each `fit`'s dataset (`first` is used once)."""
+    unused = [first]
 
     def make_dataset():
         # A new tf.data object for every `fit`: a dataset's shuffle order depends on
@@ -180,16 +202,22 @@ def _run(config, callbacks):
             dataset = dataset.with_options(options)
         return dataset
 
+    return make_dataset
+
+
+def _steps_per_epoch(config, data):
+    """`--steps_per_epoch`, else the data's; raise when neither is known."""
     steps = config.steps_per_epoch or data.steps_per_epoch
     if not steps:
         raise ValueError(
             "The dataset size is unknown: pass --steps_per_epoch. "
             f"Received: steps_per_epoch={config.steps_per_epoch}"
         )
+    return steps
 
-    with strategy.scope():  # before anything is written: a size the networks refuse, ...
-        model = recipe.build_model(config, data)
 
+def _make_output_dir(config, strategy, is_chief, skipped_files):
+    """Create the run's folder (a worker's: scratch); the chief writes config and skipped files."""
     output_dir = config.resolved_output_dir()
     if not is_chief:  # only the chief writes artifacts; workers write to scratch
         output_dir = os.path.join(output_dir, f".worker_{strategy.cluster_resolver.task_id}")
@@ -199,9 +227,15 @@ def _run(config, callbacks):
             json.dump(dataclasses.asdict(config), f, indent=2, sort_keys=True)
         with open(os.path.join(output_dir, "skipped_files.json"), "w") as f:
             json.dump({"count": len(skipped_files), "files": skipped_files}, f, indent=2)
+    return output_dir
 
-    # The whole training state, every epoch (and --backup_every_steps steps); see
-    # BackupAndRestore. A resumed run restores it and continues at its step.
+
+def _restore_backup(config, strategy, model, output_dir, steps):
+    """Return the backup callback and the step it restored `model` at; history.csv is cut to match.
+
+    The backup holds the whole training state, every epoch (and --backup_every_steps
+    steps); see BackupAndRestore. A resumed run restores it and continues at its step.
+    """
     backup = BackupAndRestore(os.path.join(output_dir, "backup"), steps_per_epoch=steps,
                               save_freq=config.backup_every_steps or "epoch",
                               delete_checkpoint=False)
@@ -211,38 +245,59 @@ def _run(config, callbacks):
     if config.strategy == "multi_worker":
         _check_same_step_on_all_workers(strategy, initial_step)
     _truncate_history(os.path.join(output_dir, "history.csv"), initial_step // steps)
+    return backup, initial_step
+
+
+def _callbacks(recipe, config, data, output_dir, steps, extra_callbacks, backup):
+    """The run's callbacks: non-finite, the recipe's, history, TensorBoard, extra ones, backup."""
     callbacks = [TerminateOnNonFinite(steps)] + recipe.callbacks(config, data, output_dir) + [
         _History(os.path.join(output_dir, "history.csv")),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
     ] + extra_callbacks
     callbacks.append(backup)
+    return callbacks
+
+
+def _fit(recipe, model, make_dataset, config, steps, callbacks, initial_step, backup):
+    """`recipe.fit`; a non-finite loss's error says where the last finite state is kept."""
     try:
-        history = recipe.fit(model, make_dataset, config, steps, callbacks, initial_step=initial_step)
+        return recipe.fit(model, make_dataset, config, steps, callbacks, initial_step=initial_step)
     except FloatingPointError as error:
         kept = (f"The last finite state (step {backup.saved_step}) is kept in {backup.latest_dir}."
                 if backup.saved_step else "No backup was written before it.")
         raise FloatingPointError(f"{error} {kept}") from None
+
+
+def _save_models(recipe, model, config, output_dir):
+    """Save each generator (`<filename>.keras`) and `model.keras`; return the generators."""
     artifacts = recipe.generators(model, config)
     for artifact in artifacts:
         _save_keras(artifact.network, os.path.join(output_dir, f"{artifact.filename}.keras"))
     _save_keras(model, os.path.join(output_dir, "model.keras"))
-    if is_chief and export_formats:  # reload: plain (not distributed) variables
-        from keras_gan.export import export_generator
+    return artifacts
 
-        for artifact in artifacts:
-            export_generator(os.path.join(output_dir, f"{artifact.filename}.keras"),
-                             name=artifact.export_name, output_dir="saved_models",
-                             formats=export_formats,
-                             representative_data=artifact.representative_data,
-                             image_size=artifact.image_size or config.image_size,
-                             verbose=bool(config.verbose))
+
+def _export_generators(artifacts, config, output_dir, export_formats):
+    """Export each saved generator to saved_models/, reloaded: plain (not distributed) variables."""
+    from keras_gan.export import export_generator
+
+    for artifact in artifacts:
+        export_generator(os.path.join(output_dir, f"{artifact.filename}.keras"),
+                         name=artifact.export_name, output_dir="saved_models",
+                         formats=export_formats,
+                         representative_data=artifact.representative_data,
+                         image_size=artifact.image_size or config.image_size,
+                         verbose=bool(config.verbose))
+
+
+def _finish(backup, output_dir, is_chief, skipped_files):
+    """Drop the backup (the run is complete) and a worker's scratch; name the skipped files."""
     backup.clear()  # the run is complete and its files are written
     if not is_chief:
         shutil.rmtree(output_dir, ignore_errors=True)  # the worker's scratch
     if is_chief and skipped_files:
         print(f"Skipped {len(skipped_files)} unreadable image files (named in the warning above "
               f"and in {os.path.join(output_dir, 'skipped_files.json')}).")
-    return model, history
 
 
 def _check_config(config):
