@@ -3,8 +3,8 @@
 Trains `--model` on `--dataset` with the family's recipe (`keras_gan.training.run`:
 the recipe's defaults apply; `--set=field=value` overrides any `TrainConfig` field),
 and every `--eval_every` steps (and before the first step) evaluates the current
-generator in-process with the same function `evaluate.py` uses
-(`keras_gan.evaluation.EVALUATORS`). Evaluation time is left out of the seconds
+generator in-process with the same evaluator `evaluate.py` uses
+(`keras_gan.evaluation.get_evaluator`). Evaluation time is left out of the seconds
 axis. After training, the generator saved as `<output_dir>/generator.keras` is
 loaded and evaluated for the last row, so that row is what `evaluate.py` prints
 for that file (the script prints the equivalent `evaluate.py` command).
@@ -173,40 +173,12 @@ def evaluation_calls(model, options, scale=4):
         scale: the SR run's scale.
 
     Returns:
-        A list of keyword-argument dicts for `keras_gan.evaluation.EVALUATORS[model]`.
+        A list of keyword-argument dicts for `keras_gan.evaluation.get_evaluator(model)`
+        (its `curve_arguments`).
     """
-    o = options
-    if model == "gan":
-        if not o.classifier:
-            raise ValueError("A gan curve needs --classifier (scripts/train_mnist_classifier.py "
-                             f"makes one for MNIST). Received: classifier={o.classifier!r}")
-        return [{"classifier": o.classifier, "num_samples": o.num_samples, "real_data": o.real_data,
-                 "num_real": o.num_real, "seed": o.eval_seed, "batch_size": o.eval_batch_size}]
-    if model == "srgan":
-        if not o.eval_sets:
-            raise ValueError("An srgan curve needs --eval_sets (HR image sets, e.g. Set5,Set14). "
-                             f"Received: eval_sets={o.eval_sets!r}")
-        return [{"datasets": o.eval_sets, "scale": scale}]
-    if model == "inpainting":
-        if not o.real_data:
-            raise ValueError("An inpainting curve needs --real_data (images to complete). "
-                             f"Received: real_data={o.real_data!r}")
-        modes = [m.strip() for m in o.eval_crops.split(",") if m.strip()]
-        if not modes:
-            raise ValueError(f"--eval_crops names no mode. Received: eval_crops={o.eval_crops!r}")
-        return [{"real_data": o.real_data, "image_size": o.eval_image_size, "num_real": o.num_real,
-                 "eval_masks": o.eval_masks, "masks_per_bucket": o.masks_per_bucket,
-                 "crops": mode, "seed": o.eval_seed, "batch_size": o.eval_batch_size}
-                for mode in modes]
-    if model == "cyclegan":
-        if not o.real_data or not o.target_data:
-            raise ValueError("A cyclegan curve needs --real_data and --target_data (inputs and "
-                             "their true translations, e.g. from scripts/make_unpaired_task.py). "
-                             f"Received: real_data={o.real_data!r}, target_data={o.target_data!r}")
-        return [{"real_data": o.real_data, "target_data": o.target_data,
-                 "image_size": o.eval_image_size, "num_real": o.num_real,
-                 "batch_size": min(o.eval_batch_size, 16)}]
-    raise ValueError(f"Unknown model. Expected gan, srgan, inpainting or cyclegan. Received: model={model!r}")
+    from keras_gan import evaluation
+
+    return evaluation.get_evaluator(model).curve_arguments(options, scale)
 
 
 def evaluate_command(model, generator_path, call):
@@ -220,15 +192,10 @@ def evaluate_command(model, generator_path, call):
     Returns:
         The command as a string.
     """
-    names = {"classifier": "classifier", "num_samples": "num_samples", "real_data": "real_data",
-             "num_real": "num_real", "seed": "seed", "batch_size": "batch_size",
-             "datasets": "dataset", "scale": "scale", "image_size": "eval_image_size",
-             "eval_masks": "eval_masks", "masks_per_bucket": "masks_per_bucket",
-             "crops": "eval_crops", "target_data": "target_data"}
-    args = [f"--model={model}", f"--generator={generator_path}"]
-    for key, value in call.items():
-        if value is not None:
-            args.append(f"--{names[key]}={value}")
+    from keras_gan import evaluation
+
+    args = [f"--model={model}", f"--generator={generator_path}",
+            *evaluation.get_evaluator(model).command_line(call)]
     return " ".join(["python", "evaluate.py", *(shlex.quote(a) for a in args)])
 
 
@@ -254,8 +221,8 @@ def merge_headlines(headlines):
 class Evaluator:
     """Evaluates a generator at a checkpoint with the family's evaluator(s).
 
-    Loads the GAN classifier and real images once (the evaluators take arrays and
-    models as well as paths), then calls `keras_gan.evaluation.EVALUATORS[model]`
+    Loads once what the evaluations share (the family evaluator's `prepare`: the GAN
+    classifier and real images), then calls `keras_gan.evaluation.get_evaluator(model)`
     once per entry of `calls`.
 
     Args:
@@ -268,28 +235,16 @@ class Evaluator:
 
         self.model = model
         self.calls = [dict(call) for call in calls]
-        self.function = evaluation.EVALUATORS[model]
+        self.evaluator = evaluation.get_evaluator(model)
         self.last_results = None
         self._ready = False
-
-    def _prepare(self, generator):
-        from keras_gan.data import load_images
-
-        for call in self.calls:
-            if self.model == "gan":
-                call["classifier"] = keras.saving.load_model(call["classifier"], compile=False,
-                                                             safe_mode=True)
-                if call["real_data"]:
-                    _, height, _, channels = generator.outputs[0].shape
-                    call["real_data"] = load_images(call["real_data"], height, channels,
-                                                    limit=call["num_real"])
-        self._ready = True
 
     def __call__(self, generator):
         """Return the merged headline panels of `generator` (results kept in `last_results`)."""
         if not self._ready:
-            self._prepare(generator)
-        self.last_results = [self.function(generator, **call) for call in self.calls]
+            self.calls = [self.evaluator.prepare(generator, call) for call in self.calls]
+            self._ready = True
+        self.last_results = [self.evaluator(generator, **call) for call in self.calls]
         return merge_headlines(r["headline"] for r in self.last_results)
 
 
@@ -552,12 +507,10 @@ def main(argv):
     except FloatingPointError as error:  # a NaN/Inf loss: the rows so far are written
         print(f"learning_curve.py: error: {error} Rows so far: {csv_path}", file=sys.stderr)
         sys.exit(1)
-    from keras_gan import evaluation
-
     generator_path = os.path.join(config.resolved_output_dir(), "generator.keras")
     print(f"Final evaluation of {generator_path} at step {rows[-1]['step']}:")
     for results in evaluator.last_results:
-        print(evaluation.REPORTS[FLAGS.model](results))
+        print(evaluator.evaluator.report(results))
     if difference is not None:
         print(f"In-process evaluation at the last step vs the saved generator: "
               f"largest difference {difference:.3g}")

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 
 import keras
 import numpy as np
@@ -68,7 +69,7 @@ def test_evaluate_srgan_headline_matches_the_sets_and_writes_a_grid(tmp_path):
     assert os.path.isfile(grid) and "Tiny5 images [1]" in results["sample_grid"]["description"]
     assert evaluation.headline_columns(results["headline"]) == {
         "Tiny5_psnr": tiny["model"]["psnr"], "Tiny5_psnr_bicubic": tiny["bicubic"]["psnr"]}
-    report = evaluation.REPORTS["srgan"](results)
+    report = evaluation.get_evaluator("srgan").report(results)
     assert report.startswith("x4, PSNR (dB) / SSIM on Y, 4 px border shaved") and "Tiny5" in report
     json.dumps(results)
     with pytest.raises(ValueError, match="Received: datasets="):
@@ -113,7 +114,7 @@ def test_evaluate_inpainting_headline_is_the_mean_hole_psnr_vs_telea(tmp_path, c
     assert series["baseline"] == pytest.approx(np.mean([b["opencv_telea"]["hole_psnr"] for b in buckets]))
     assert series["baseline"] > series["model"]  # Telea beats a gray hole on smooth images
     assert os.path.isfile(grid)
-    report = evaluation.REPORTS["inpainting"](results)
+    report = evaluation.get_evaluator("inpainting").report(results)
     assert ("native-resolution 16 px crops" in report) == (crops == "native")
     assert "| 10-20% | model |" in report
     json.dumps(results)
@@ -133,9 +134,9 @@ def test_evaluate_cyclegan_scores_against_the_target_with_unchanged_as_baseline(
     assert panel["baseline"] == "unchanged"
     assert panel["series"]["testA"]["model"] == scores["model"]["psnr"]
     assert "rows: input, translation, target" == results["sample_grid"]["description"]
-    assert "unchanged" in evaluation.REPORTS["cyclegan"](results)
+    assert "unchanged" in evaluation.get_evaluator("cyclegan").report(results)
     alone = evaluation.evaluate_cyclegan(identity_translator(), source, image_size=16)
-    assert alone["headline"] == [] and evaluation.REPORTS["cyclegan"](alone) == ""
+    assert alone["headline"] == [] and evaluation.get_evaluator("cyclegan").report(alone) == ""
     short = image_folder(str(tmp_path / "short"), 2, 16, 16)
     with pytest.raises(ValueError, match="has 2 images"):
         evaluation.evaluate_cyclegan(identity_translator(), source, short, image_size=16)
@@ -182,7 +183,7 @@ def test_evaluate_gan_scores_real_data_as_the_baseline(tmp_path):
     assert set(evaluation.headline_columns(results["headline"])) == {
         "classifier_score", "classifier_score_real", "min_class_share", "min_class_share_real"}
     assert "fid" in results and results["classifier"] is None
-    assert "Real data (120 images)" in evaluation.REPORTS["gan"](results)
+    assert "Real data (120 images)" in evaluation.get_evaluator("gan").report(results)
     json.dumps(results)
     # Without real data: no baseline; a classifier path is loaded in safe mode.
     path = str(tmp_path / "classifier.keras")
@@ -195,10 +196,56 @@ def test_evaluate_gan_scores_real_data_as_the_baseline(tmp_path):
 
 
 def test_registry_names_every_family():
-    assert set(evaluation.EVALUATORS) == set(evaluation.REPORTS) == {
-        "gan", "srgan", "inpainting", "cyclegan"}
+    assert list(evaluation.EVALUATORS) == ["gan", "inpainting", "srgan", "cyclegan"]
+    functions = {"gan": (evaluation.evaluate_gan, evaluation.format_gan_report),
+                 "inpainting": (evaluation.evaluate_inpainting, evaluation.format_inpainting_report),
+                 "srgan": (evaluation.evaluate_srgan, evaluation.format_srgan_report),
+                 "cyclegan": (evaluation.evaluate_cyclegan, evaluation.format_cyclegan_report)}
+    for name, (evaluate, report) in functions.items():
+        evaluator = evaluation.get_evaluator(name)
+        assert isinstance(evaluator, evaluation.Evaluator) and evaluator.name == name
+        assert (evaluator.evaluate, evaluator.report) == (evaluate, report)
+        assert evaluator.usage.startswith(f"{name}: ")
+        # Every flag a keyword comes from is declared by the family (or is evaluate.py's --seed).
+        declared = {option.name for option in evaluator.options} | {"seed"}
+        assert set(evaluator.keywords.values()) <= declared and set(evaluator.required) <= declared
+    flags = [option.name for option in evaluation.all_options()]
+    assert len(flags) == len(set(flags)) and {"real_data", "dataset", "eval_crops"} <= set(flags)
+    with pytest.raises(ValueError, match="Received: model='vae'"):
+        evaluation.get_evaluator("vae")
     with pytest.raises(ValueError, match="Received: key="):
         evaluation.headline_panel("hole psnr", "x", "telea", {})
+
+
+def _flag_values(**values):
+    """evaluate.py's flags at their defaults (and `values`), as a namespace."""
+    defaults = {option.name: option.default for option in evaluation.all_options()}
+    return types.SimpleNamespace(**{**defaults, "seed": 0, **values})
+
+
+def test_each_family_turns_evaluate_py_flags_into_its_keyword_arguments():
+    srgan = evaluation.get_evaluator("srgan")
+    assert srgan.arguments(_flag_values(dataset="folder:a,folder:b", sr_grid_images="0, 2,")) == {
+        "datasets": "folder:a,folder:b", "scale": 4, "grid_images": [0, 2], "grid_crop": 128,
+        "sample_grid": None}
+    gan = evaluation.get_evaluator("gan").arguments(_flag_values(classifier="c.keras", seed=3))
+    assert gan == {"classifier": "c.keras", "num_samples": 10000, "real_data": None,
+                   "num_real": 10000, "seed": 3, "batch_size": 256}
+    cyclegan = evaluation.get_evaluator("cyclegan").arguments(_flag_values(real_data="folder:a"))
+    assert cyclegan["batch_size"] == 16 and cyclegan["image_size"] == 64
+    inpainting = evaluation.get_evaluator("inpainting")
+    call = inpainting.arguments(_flag_values(real_data="folder:a", eval_crops="native"))
+    assert call["crops"] == "native" and call["image_size"] == 64
+    assert "--eval_crops=native" in inpainting.command_line(call)
+    assert srgan.command_line({"datasets": "folder:a", "grid_images": [0, 2]}) == [
+        "--dataset=folder:a", "--sr_grid_images=0,2"]
+    for name, message in (("gan", "--model=gan needs --classifier (a saved .keras classifier)."),
+                          ("srgan", "--model=srgan needs --dataset (comma list of HR image set specs)."),
+                          ("inpainting", "--model=inpainting needs --real_data."),
+                          ("cyclegan", "--model=cyclegan needs --real_data.")):
+        with pytest.raises(evaluation.OptionError) as error:
+            evaluation.get_evaluator(name).arguments(_flag_values())
+        assert str(error.value) == message
 
 
 # -------------------------------------------------------------------- evaluate.py

@@ -14,6 +14,7 @@ from PIL import Image
 
 import keras_gan
 from keras_gan.data import masks as masks_lib
+from keras_gan.evaluation import inpainting as inpainting_evaluation
 from keras_gan.metrics import inpainting_quality as iq
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -266,18 +267,19 @@ def test_metrics_and_opencv_baselines():
     shifted = images + 0.2 * masks  # error 0.1 on the [0, 1] scale, hole only
     np.testing.assert_allclose(iq.hole_l1(shifted, images, masks), 0.1, rtol=1e-5)
     np.testing.assert_allclose(iq.hole_psnr(shifted, images, masks), 20.0, rtol=1e-5)
-    for method in iq.OPENCV_METHODS:
-        out = iq.opencv_inpaint(images, masks, method)
+    for method in inpainting_evaluation.OPENCV_METHODS:
+        out = inpainting_evaluation.opencv_inpaint(images, masks, method)
         known = np.broadcast_to(masks == 0, images.shape)
         quantized = keras_gan.data.from_uint8(keras_gan.data.to_uint8(images)).numpy()
         np.testing.assert_array_equal(out[known], quantized[known])
     sets = {(0.1, 0.2): masks[:2], (0.2, 0.3): masks[2:]}
-    results = iq.evaluate_inpainting(
-        {"identity": lambda x, m: x, "telea": lambda x, m: iq.opencv_inpaint(x, m)}, images, sets)
+    results = inpainting_evaluation.bucket_scores(
+        {"identity": lambda x, m: x, "telea": lambda x, m: inpainting_evaluation.opencv_inpaint(x, m)},
+        images, sets)
     assert list(results) == ["10-20%", "20-30%"]
     assert results["10-20%"]["identity"]["hole_l1"] == 0.0  # the original is a perfect fill
     assert results["10-20%"]["telea"]["hole_l1"] > 0.0
-    assert "| 20-30% | telea |" in iq.format_inpainting_table(results)
+    assert "| 20-30% | telea |" in inpainting_evaluation.format_inpainting_table(results)
 
 
 def test_grid_callback(tmp_path):

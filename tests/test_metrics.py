@@ -126,6 +126,16 @@ def test_kid_is_near_zero_for_same_distribution_and_positive_for_shift():
 # Inception score, coverage, probabilities
 
 
+def test_mean_psnr_caps_each_image_at_the_8_bit_rounding_psnr():
+    # The cap is the PSNR of rounding noise: an error uniform over one 8-bit level.
+    assert metrics.PSNR_CAP == pytest.approx(10 * np.log10(255.0**2 / (1 / 12)))
+    assert metrics.PSNR_CAP == pytest.approx(58.92, abs=0.01)
+    assert metrics.mean_psnr([30.0, np.inf]) == pytest.approx((30.0 + metrics.PSNR_CAP) / 2)
+    assert metrics.mean_psnr(tf.constant([20.0, 40.0])) == pytest.approx(30.0)
+    identical = np.zeros((2, 8, 8, 3), np.float32)
+    assert metrics.mean_psnr(metrics.psnr(identical, identical)) == pytest.approx(metrics.PSNR_CAP)
+
+
 def test_inception_score_extremes():
     confident_uniform = np.tile(np.eye(10), (20, 1))
     assert metrics.inception_score(confident_uniform)[0] == pytest.approx(10.0)

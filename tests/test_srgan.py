@@ -185,7 +185,7 @@ def test_tfds_div2k_mock():
 
 
 def test_benchmark_protocol_on_gray_image(tmp_path):
-    from keras_gan.metrics import sr_benchmark
+    from keras_gan.evaluation import srgan as sr_evaluation
 
     folder = _write_images(str(tmp_path / "set"), [(30, 27), (24, 32)])  # gray first, not mod 4
     pairs = sr_data.load_benchmark(f"folder:{folder}", 4)
@@ -193,9 +193,9 @@ def test_benchmark_protocol_on_gray_image(tmp_path):
     assert [p[0].shape for p in pairs] == [(7, 6, 3), (6, 8, 3)]
     generator = keras.Sequential([keras.Input((None, None, 3), name="image"),
                                   keras.layers.UpSampling2D(4, interpolation="bilinear")])
-    result = sr_benchmark.evaluate_super_resolution(generator, f"folder:{folder}", 4)
+    result = sr_evaluation.evaluate_super_resolution(generator, f"folder:{folder}", 4)
     assert result["num_images"] == 2 and np.isfinite(result["model"]["psnr"])
-    assert "tiny" in sr_benchmark.format_super_resolution_table([result], ["tiny"])
+    assert "tiny" in sr_evaluation.format_super_resolution_table([result], ["tiny"])
 
 
 # -------------------------------------------------------------------- training

@@ -4,13 +4,19 @@ import numpy as np
 
 from keras_gan.callbacks.sample_grid import grid_scale, save_grid
 from keras_gan.data.pixels import load_images
+from keras_gan.evaluation.evaluator import (
+    BATCH_SIZE,
+    IMAGE_SIZE,
+    NUM_REAL,
+    REAL_DATA,
+    SAMPLE_GRID,
+    Evaluator,
+    Option,
+    set_name,
+)
 from keras_gan.evaluation.headline import headline_panel
-from keras_gan.evaluation.srgan import set_name
 from keras_gan.metrics import image_quality
-
-PSNR_CAP = float(10 * np.log10(12 * 255.0**2))
-"""Per-image PSNR ceiling before averaging, 58.92 dB: the PSNR of 8-bit rounding noise
-(uniform, one level wide); identical images would otherwise give inf."""
+from keras_gan.metrics.image_quality import PSNR_CAP, mean_psnr  # noqa: F401  (PSNR_CAP: documented here)
 
 
 def evaluate_cyclegan(generator, real_data, target_data=None, image_size=64, num_real=10000,
@@ -33,7 +39,7 @@ def evaluate_cyclegan(generator, real_data, target_data=None, image_size=64, num
     Returns:
         dict: `real_data`, `target_data`, `num_images`, `image_size`; with
         `target_data`, `vs_target` (`model` and `unchanged`: `{"psnr", "ssim"}`,
-        mean over images, each PSNR capped at `PSNR_CAP`,
+        mean over images, each PSNR capped at `PSNR_CAP` (`mean_psnr`),
         RGB on [-1, 1]) and `headline`: panel `psnr` (baseline `unchanged`), one
         series named after the input folder; without it, `headline` is `[]`.
         With `sample_grid`, also `sample_grid`: `{"path", "description"}`.
@@ -63,8 +69,7 @@ def evaluate_cyclegan(generator, real_data, target_data=None, image_size=64, num
         for name, x in (("model", translated), ("unchanged", images)):
             # Capped per image: a crop the mapping leaves unchanged (gray pixels under a
             # matrix whose rows sum to 1) is identical to its target, PSNR inf.
-            psnr = np.minimum(image_quality.psnr(x, target), PSNR_CAP)
-            scores[name] = {"psnr": float(np.mean(psnr)),
+            scores[name] = {"psnr": mean_psnr(image_quality.psnr(x, target)),
                             "ssim": float(np.mean(image_quality.ssim(x, target)))}
         results["headline"] = [headline_panel(
             "psnr", "PSNR (dB) vs the true translation", "unchanged",
@@ -96,3 +101,45 @@ def format_cyclegan_report(results):
     for name, score in results["vs_target"].items():
         lines.append(f"{name:10s} {score['psnr']:10.2f} {score['ssim']:7.4f}")
     return "\n".join(lines)
+
+
+class CycleGANEvaluator(Evaluator):
+    """`evaluate.py --model=cyclegan`: `evaluate_cyclegan` and `format_cyclegan_report`."""
+
+    name = "cyclegan"
+    usage = """\
+cyclegan: translates ``--real_data`` (domain images at ``--eval_image_size`` px, at
+most ``--num_real``) with the generator and, when ``--target_data`` holds the true
+translation of the same images (same file order), prints PSNR and SSIM (RGB, [-1, 1])
+of the translation against it next to those of the unchanged images;
+``--sample_grid`` writes rows of input, translation (and target)."""
+    options = (
+        REAL_DATA,
+        Option("string", "target_data", None,
+               "True translations of --real_data, same order (cyclegan), e.g. folder:DIR."),
+        IMAGE_SIZE,
+        NUM_REAL,
+        BATCH_SIZE,
+        SAMPLE_GRID,
+    )
+    keywords = {"real_data": "real_data", "target_data": "target_data",
+                "image_size": "eval_image_size", "num_real": "num_real",
+                "batch_size": "batch_size", "sample_grid": "sample_grid"}
+    required = {"real_data": ""}
+    evaluate = staticmethod(evaluate_cyclegan)
+    report = staticmethod(format_cyclegan_report)
+
+    def arguments(self, options):
+        arguments = super().arguments(options)
+        arguments["batch_size"] = min(arguments["batch_size"], 16)
+        return arguments
+
+    def curve_arguments(self, options, scale):
+        o = options
+        if not o.real_data or not o.target_data:
+            raise ValueError("A cyclegan curve needs --real_data and --target_data (inputs and "
+                             "their true translations, e.g. from scripts/make_unpaired_task.py). "
+                             f"Received: real_data={o.real_data!r}, target_data={o.target_data!r}")
+        return [{"real_data": o.real_data, "target_data": o.target_data,
+                 "image_size": o.eval_image_size, "num_real": o.num_real,
+                 "batch_size": min(o.eval_batch_size, 16)}]

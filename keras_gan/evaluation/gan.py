@@ -4,6 +4,7 @@ import keras
 
 from keras_gan.data.pixels import load_images
 from keras_gan.evaluation.classifier import evaluate_generator, format_report
+from keras_gan.evaluation.evaluator import BATCH_SIZE, NUM_REAL, REAL_DATA, Evaluator, Option
 from keras_gan.evaluation.headline import headline_panel
 from keras_gan.metrics.classification import (
     class_coverage,
@@ -21,6 +22,12 @@ def _load_classifier(classifier):
     from keras_gan.export.exporter import load_generator  # safe mode, one-line errors
 
     return load_generator(classifier)
+
+
+def _load_real_images(generator, spec, num_real):
+    """At most `num_real` images of `spec`, at the generator's output size and channels."""
+    _, height, _, channels = generator.outputs[0].shape
+    return load_images(spec, height, channels, limit=num_real)
 
 
 def evaluate_gan(generator, classifier, num_samples=10000, real_data=None, num_real=10000,
@@ -62,8 +69,7 @@ def evaluate_gan(generator, classifier, num_samples=10000, real_data=None, num_r
     model = _load_classifier(classifier)
     real_images = real_data
     if isinstance(real_data, str):
-        _, height, _, channels = generator.outputs[0].shape
-        real_images = load_images(real_data, height, channels, limit=num_real)
+        real_images = _load_real_images(generator, real_data, num_real)
     results = evaluate_generator(generator, model, num_samples=num_samples,
                                  real_images=real_images, seed=seed, batch_size=batch_size)
     results = {"classifier": classifier if isinstance(classifier, str) else None,
@@ -107,3 +113,44 @@ def format_gan_report(results):
                      f"smallest class {real['min_fraction']:.2%}")
     return "\n".join(lines)
 
+
+
+class GANEvaluator(Evaluator):
+    """`evaluate.py --model=gan`: `evaluate_gan` and `format_gan_report`."""
+
+    name = "gan"
+    usage = """\
+gan: samples ``--num_samples`` images from random latents z ~ N(0, I) (and uniform
+labels for a conditional generator), classifies them with ``--classifier`` (e.g.
+the MNIST CNN of scripts/train_mnist_classifier.py) and prints the Inception
+Score computed with that classifier, the per-class coverage table and, with
+``--real_data``, FID and KID in the classifier's penultimate feature space."""
+    options = (
+        Option("string", "classifier", None, "Saved classifier (.keras) (gan)."),
+        Option("integer", "num_samples", 10000, "Number of generated images."),
+        REAL_DATA,
+        NUM_REAL,
+        BATCH_SIZE,
+    )
+    keywords = {"classifier": "classifier", "num_samples": "num_samples", "real_data": "real_data",
+                "num_real": "num_real", "seed": "seed", "batch_size": "batch_size"}
+    required = {"classifier": "a saved .keras classifier"}
+    evaluate = staticmethod(evaluate_gan)
+    report = staticmethod(format_gan_report)
+
+    def prepare(self, generator, call):
+        """The classifier and the real images loaded once (`evaluate_gan` takes both)."""
+        call = dict(call)
+        call["classifier"] = _load_classifier(call["classifier"])
+        if isinstance(call.get("real_data"), str):
+            call["real_data"] = _load_real_images(generator, call["real_data"],
+                                                  call.get("num_real", 10000))
+        return call
+
+    def curve_arguments(self, options, scale):
+        o = options
+        if not o.classifier:
+            raise ValueError("A gan curve needs --classifier (scripts/train_mnist_classifier.py "
+                             f"makes one for MNIST). Received: classifier={o.classifier!r}")
+        return [{"classifier": o.classifier, "num_samples": o.num_samples, "real_data": o.real_data,
+                 "num_real": o.num_real, "seed": o.eval_seed, "batch_size": o.eval_batch_size}]

@@ -14,13 +14,109 @@ from keras_gan.data.pixels import (
     to_uint8,
 )
 from keras_gan.data.sources import load_source
+from keras_gan.evaluation.evaluator import (
+    BATCH_SIZE,
+    IMAGE_SIZE,
+    NUM_REAL,
+    REAL_DATA,
+    SAMPLE_GRID,
+    Evaluator,
+    Option,
+    set_name,
+)
 from keras_gan.evaluation.headline import headline_panel
-from keras_gan.evaluation.srgan import set_name
-from keras_gan.metrics import inpainting_quality
+from keras_gan.metrics.image_quality import psnr, ssim
+from keras_gan.metrics.inpainting_quality import hole_l1, hole_psnr
 
 EVAL_CROPS = ("resize", "native")
 """How evaluation images are made: `resize` the whole image (shorter side to the size,
 center crop), or a seeded `native`-resolution crop of the original pixels."""
+
+OPENCV_METHODS = ("telea", "navier_stokes")
+
+
+def opencv_inpaint(images, masks, method="telea", radius=3):
+    """Inpaint with OpenCV's Telea (fast marching) or Navier-Stokes method: the baselines.
+
+    Args:
+        images: `(N, H, W, C)` in [-1, 1], C in (1, 3).
+        masks: `(N, H, W, 1)`, 1 = hole.
+        method: `"telea"` or `"navier_stokes"`.
+        radius: `inpaintRadius` in pixels.
+
+    Returns:
+        float32 `(N, H, W, C)` in [-1, 1] (uint8-quantized values).
+
+    Reference:
+        Telea 2004, "An Image Inpainting Technique Based on the Fast Marching
+        Method"; Bertalmio et al. 2001 (Navier-Stokes).
+    """
+    import cv2
+
+    if method not in OPENCV_METHODS:
+        raise ValueError(f"`method` must be one of {OPENCV_METHODS}. Received: method={method!r}")
+    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+    pixels = to_uint8(images).numpy()
+    holes = (np.asarray(masks)[..., 0] > 0.5).astype(np.uint8) * 255
+    out = np.stack([cv2.inpaint(p, h, radius, flag).reshape(p.shape) for p, h in zip(pixels, holes)])
+    return from_uint8(out).numpy()
+
+
+def bucket_scores(methods, images, mask_sets):
+    """Hole L1, hole PSNR, PSNR and SSIM of each method, per hole-ratio bucket.
+
+    Each bucket pairs image `i` with mask `i % len(masks)`. Every method sees
+    the same uint8-quantized images and masks, and its output is quantized to
+    uint8 (what would be saved) before scoring. Errors are on the [0, 1] scale
+    (`keras_gan.metrics.hole_l1`, `hole_psnr`).
+
+    Args:
+        methods: dict name -> `fn(images, masks) -> completed` (arrays in [-1, 1]).
+        images: `(N, H, W, C)` in [-1, 1].
+        mask_sets: dict `(low, high)` -> masks `(M, H, W, 1)` (see
+            `keras_gan.data.evaluation_masks`).
+
+    Returns:
+        dict `"low-high%"` -> method -> `{"hole_l1", "hole_psnr", "psnr", "ssim",
+        "hole_ratio", "num_images"}` (means over images; a perfect fill's PSNRs are inf).
+
+    Example:
+    ```python
+    methods = {"model": lambda x, m: generator.predict([x, m]),
+               "telea": lambda x, m: opencv_inpaint(x, m, "telea")}
+    results = bucket_scores(methods, images, keras_gan.data.evaluation_masks(64))
+    print(format_inpainting_table(results))
+    ```
+    """
+    images = from_uint8(to_uint8(images)).numpy()
+    results = {}
+    for (low, high), masks in mask_sets.items():
+        masks = np.asarray(masks, np.float32)
+        masks = masks[np.arange(len(images)) % len(masks)]
+        label = f"{round(low * 100)}-{round(high * 100)}%"
+        results[label] = {}
+        for name, fn in methods.items():
+            completed = from_uint8(to_uint8(np.asarray(fn(images, masks), np.float32))).numpy()
+            results[label][name] = {
+                "hole_l1": float(np.mean(hole_l1(completed, images, masks))),
+                "hole_psnr": float(np.mean(hole_psnr(completed, images, masks))),
+                "psnr": float(np.mean(psnr(completed, images, max_val=2.0))),
+                "ssim": float(np.mean(ssim(completed, images, max_val=2.0))),
+                "hole_ratio": float(masks.mean()),
+                "num_images": len(images),
+            }
+    return results
+
+
+def format_inpainting_table(results):
+    """A Markdown table of `bucket_scores` results (one row per bucket and method)."""
+    lines = ["| holes | method | hole L1 | hole PSNR (dB) | PSNR (dB) | SSIM |",
+             "|---|---|---|---|---|---|"]
+    for bucket, by_method in results.items():
+        for name, r in by_method.items():
+            lines.append(f"| {bucket} | {name} | {r['hole_l1']:.4f} | {r['hole_psnr']:.2f} | "
+                         f"{r['psnr']:.2f} | {r['ssim']:.4f} |")
+    return "\n".join(lines)
 
 
 def load_native_crops(spec, image_size, channels, limit=None, seed=0):
@@ -109,7 +205,7 @@ def evaluate_inpainting(generator, real_data, image_size=64, num_real=10000, eva
     Completes the images under a fixed evaluation mask set bucketed by hole
     ratio (10-20, 20-30, 30-40, 40-50 %), with the same images and masks for
     the model and for OpenCV's Telea and Navier-Stokes methods (see
-    `keras_gan.metrics.inpainting_quality.evaluate_inpainting`).
+    `bucket_scores`).
 
     Args:
         generator: `keras.Model` `[images, masks]` -> completed images, [-1, 1].
@@ -148,10 +244,10 @@ def evaluate_inpainting(generator, real_data, image_size=64, num_real=10000, eva
                                  source=eval_masks, seed=seed)
     methods = {
         "model": lambda x, m: generator.predict([x, m], batch_size=batch_size, verbose=0),
-        "opencv_telea": lambda x, m: inpainting_quality.opencv_inpaint(x, m, "telea"),
-        "opencv_navier_stokes": lambda x, m: inpainting_quality.opencv_inpaint(x, m, "navier_stokes"),
+        "opencv_telea": lambda x, m: opencv_inpaint(x, m, "telea"),
+        "opencv_navier_stokes": lambda x, m: opencv_inpaint(x, m, "navier_stokes"),
     }
-    buckets = inpainting_quality.evaluate_inpainting(methods, images, mask_sets)
+    buckets = bucket_scores(methods, images, mask_sets)
     name = set_name(real_data) if isinstance(real_data, str) else "images"
     results = {"real_data": real_data if isinstance(real_data, str) else None,
                "num_images": len(images), "image_size": image_size, "eval_masks": eval_masks,
@@ -188,4 +284,52 @@ def format_inpainting_report(results):
            if results.get("eval_crops") == "native" else f"at {results['image_size']} px")
     header = (f"{results['num_images']} images of {results['real_data']} {how}, "
               f"masks: {results['eval_masks']}")
-    return f"{header}\n{inpainting_quality.format_inpainting_table(results['buckets'])}"
+    return f"{header}\n{format_inpainting_table(results['buckets'])}"
+
+
+class InpaintingEvaluator(Evaluator):
+    """`evaluate.py --model=inpainting`: `evaluate_inpainting` and `format_inpainting_report`."""
+
+    name = "inpainting"
+    usage = """\
+inpainting: completes ``--real_data`` images (``--eval_image_size`` px, at most
+``--num_real``; whole images resized, or with ``--eval_crops=native`` one seeded crop of
+each image at its native resolution) under a fixed evaluation mask set (``--eval_masks``) bucketed by hole
+ratio (10-20, 20-30, 30-40, 40-50%) and prints hole L1, hole PSNR, PSNR and SSIM of
+the generator against OpenCV's Telea and Navier-Stokes inpainting, per bucket."""
+    options = (
+        REAL_DATA,
+        IMAGE_SIZE,
+        NUM_REAL,
+        Option("string", "eval_masks", "free_form", "Evaluation mask set (inpainting): "
+               "free_form, rect or folder:<path> (white = hole)."),
+        Option("integer", "masks_per_bucket", 0,
+               "Masks per hole-ratio bucket (inpainting); 0 = one per image."),
+        Option("enum", "eval_crops", "resize",
+               "Inpainting images: resize = whole images shrunk to --eval_image_size; "
+               "native = one seeded --eval_image_size crop of each image at its own resolution.",
+               EVAL_CROPS),
+        BATCH_SIZE,
+        SAMPLE_GRID,
+    )
+    keywords = {"real_data": "real_data", "image_size": "eval_image_size", "num_real": "num_real",
+                "eval_masks": "eval_masks", "masks_per_bucket": "masks_per_bucket",
+                "crops": "eval_crops", "seed": "seed", "batch_size": "batch_size",
+                "sample_grid": "sample_grid"}
+    required = {"real_data": ""}
+    evaluate = staticmethod(evaluate_inpainting)
+    report = staticmethod(format_inpainting_report)
+
+    def curve_arguments(self, options, scale):
+        """One evaluation per mode of the curve's comma list `--eval_crops`."""
+        o = options
+        if not o.real_data:
+            raise ValueError("An inpainting curve needs --real_data (images to complete). "
+                             f"Received: real_data={o.real_data!r}")
+        modes = [m.strip() for m in o.eval_crops.split(",") if m.strip()]
+        if not modes:
+            raise ValueError(f"--eval_crops names no mode. Received: eval_crops={o.eval_crops!r}")
+        return [{"real_data": o.real_data, "image_size": o.eval_image_size, "num_real": o.num_real,
+                 "eval_masks": o.eval_masks, "masks_per_bucket": o.masks_per_bucket,
+                 "crops": mode, "seed": o.eval_seed, "batch_size": o.eval_batch_size}
+                for mode in modes]

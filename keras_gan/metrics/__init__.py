@@ -1,6 +1,9 @@
-"""Quality metrics for generated images: FID, KID, Inception Score, class coverage.
+"""Quality metrics for generated images: FID, KID, Inception Score, class coverage, PSNR, SSIM.
 
-All image inputs are NHWC float32 in ``[-1, 1]``. Typical use:
+Pure functions of images, features or probabilities (and Keras metric classes); the
+procedures that load data, run a generator and compare it to baselines are in
+`keras_gan.evaluation`. All image inputs are NHWC float32 in ``[-1, 1]`` unless a
+function says otherwise. Typical use:
 
 ```python
 from keras_gan import metrics
@@ -26,11 +29,16 @@ from keras_gan.metrics.distances import (
     kernel_inception_distance,
 )
 from keras_gan.metrics.features import compute_features, inception_feature_extractor
-from keras_gan.metrics.image_quality import PSNR, SSIM, psnr, rgb_to_y, ssim
+from keras_gan.metrics.image_quality import PSNR, PSNR_CAP, SSIM, mean_psnr, psnr, rgb_to_y, ssim
+from keras_gan.metrics.inpainting_quality import hole_l1, hole_psnr
 
 __all__ = [
     "PSNR",
+    "PSNR_CAP",
     "SSIM",
+    "hole_l1",
+    "hole_psnr",
+    "mean_psnr",
     "psnr",
     "rgb_to_y",
     "ssim",

@@ -7,6 +7,9 @@ Functions (stable API, also used by other families, e.g. inpainting):
   so Y is in [16, 235] on the 0..255 scale.
 - `psnr(a, b, max_val=2.0, crop_border=0, y_channel=False)` and
   `ssim(a, b, max_val=2.0, crop_border=0, y_channel=False)`: per-image values `(N,)`.
+- `mean_psnr(values)`: the mean of per-image PSNRs, each capped at `PSNR_CAP`
+  (58.92 dB), so that an image identical to its reference (PSNR inf) does not make
+  the mean inf.
 
 Pixel ranges: uint8 images are 0..255 (pass `max_val=255`); float images with
 `max_val=2.0` (the default) are the project's [-1, 1] convention; float images with
@@ -27,11 +30,18 @@ SSIM is Wang et al. 2004: Gaussian window 11x11, sigma 1.5, K1 = 0.01, K2 = 0.03
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_gan.data import to_uint8
 
 _Y_WEIGHTS = (65.481, 128.553, 24.966)  # ITU-R BT.601 x 219 (studio swing), RGB in [0, 1]
+
+PSNR_CAP = float(10 * np.log10(12 * 255.0**2))
+"""Per-image PSNR ceiling before averaging, 58.92 dB: the PSNR of 8-bit rounding noise
+(uniform, one level wide, variance 1/12 level^2, peak 255 levels); identical images would
+otherwise give inf. The same on every scale this module uses (uint8, Y on 0..255, [0, 1]):
+each has 255 levels between 0 and the peak."""
 
 
 def _to_unit_range(images, max_val):
@@ -134,6 +144,28 @@ def psnr(a, b, max_val=2.0, crop_border=0, y_channel=False):
     a, b, peak = _prepare(a, b, max_val, crop_border, y_channel)
     mse = tf.reduce_mean(tf.square(a - b), axis=[1, 2, 3])
     return 10.0 * tf.math.log(peak * peak / mse) / tf.math.log(10.0)
+
+
+def mean_psnr(values):
+    """Mean of per-image PSNRs (dB), each capped at `PSNR_CAP` first.
+
+    An 8-bit image identical to its reference has PSNR inf, which would make the mean
+    inf; capping it at the PSNR of 8-bit rounding noise keeps the mean finite and
+    counts it as at least as good as any rounding of the reference.
+
+    Args:
+        values: per-image PSNRs, e.g. `psnr(a, b)` (a tensor, an array or a list).
+
+    Returns:
+        float.
+
+    Example:
+    ```python
+    mean_psnr(psnr(translated, target))
+    mean_psnr([30.0, float("inf")])  # (30 + 58.92) / 2
+    ```
+    """
+    return float(np.mean(np.minimum(np.asarray(values), PSNR_CAP)))
 
 
 def ssim(a, b, max_val=2.0, crop_border=0, y_channel=False):
