@@ -248,6 +248,18 @@ def test_each_family_turns_evaluate_py_flags_into_its_keyword_arguments():
         assert str(error.value) == message
 
 
+def test_srgan_mean_psnr_caps_an_exact_reconstruction(tmp_path):
+    from keras_gan.metrics import PSNR_CAP
+
+    os.makedirs(tmp_path / "Flat")
+    for i in range(2):  # bilinear upsampling of a flat image is exact: PSNR inf
+        Image.fromarray(np.full((32, 32, 3), 60 + 90 * i, np.uint8)).save(tmp_path / "Flat" / f"{i}.png")
+    results = evaluation.evaluate_srgan(bilinear_upsampler(), f"folder:{tmp_path / 'Flat'}", scale=4)
+    flat = results["sets"]["Flat"]
+    assert [image["model"]["psnr"] for image in flat["images"]] == [np.inf, np.inf]
+    assert flat["model"]["psnr"] == flat["bicubic"]["psnr"] == pytest.approx(PSNR_CAP)
+
+
 # -------------------------------------------------------------------- evaluate.py
 
 

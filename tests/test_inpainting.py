@@ -279,6 +279,10 @@ def test_metrics_and_opencv_baselines():
     assert list(results) == ["10-20%", "20-30%"]
     assert results["10-20%"]["identity"]["hole_l1"] == 0.0  # the original is a perfect fill
     assert results["10-20%"]["telea"]["hole_l1"] > 0.0
+    # A perfect fill's PSNRs (inf per image) count as the 8-bit rounding PSNR in the means.
+    identity = results["10-20%"]["identity"]
+    assert identity["hole_psnr"] == pytest.approx(keras_gan.metrics.PSNR_CAP)
+    assert identity["psnr"] == pytest.approx(keras_gan.metrics.PSNR_CAP)
     assert "| 20-30% | telea |" in inpainting_evaluation.format_inpainting_table(results)
 
 

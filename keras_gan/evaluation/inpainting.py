@@ -25,7 +25,7 @@ from keras_gan.evaluation.evaluator import (
     set_name,
 )
 from keras_gan.evaluation.headline import headline_panel
-from keras_gan.metrics.image_quality import psnr, ssim
+from keras_gan.metrics.image_quality import mean_psnr, psnr, ssim
 from keras_gan.metrics.inpainting_quality import hole_l1, hole_psnr
 
 EVAL_CROPS = ("resize", "native")
@@ -78,7 +78,8 @@ def bucket_scores(methods, images, mask_sets):
 
     Returns:
         dict `"low-high%"` -> method -> `{"hole_l1", "hole_psnr", "psnr", "ssim",
-        "hole_ratio", "num_images"}` (means over images; a perfect fill's PSNRs are inf).
+        "hole_ratio", "num_images"}` (means over images; each image's PSNRs capped
+        at `keras_gan.metrics.PSNR_CAP`, see `mean_psnr`: a perfect fill is inf).
 
     Example:
     ```python
@@ -99,8 +100,8 @@ def bucket_scores(methods, images, mask_sets):
             completed = from_uint8(to_uint8(np.asarray(fn(images, masks), np.float32))).numpy()
             results[label][name] = {
                 "hole_l1": float(np.mean(hole_l1(completed, images, masks))),
-                "hole_psnr": float(np.mean(hole_psnr(completed, images, masks))),
-                "psnr": float(np.mean(psnr(completed, images, max_val=2.0))),
+                "hole_psnr": mean_psnr(hole_psnr(completed, images, masks)),
+                "psnr": mean_psnr(psnr(completed, images, max_val=2.0)),
                 "ssim": float(np.mean(ssim(completed, images, max_val=2.0))),
                 "hole_ratio": float(masks.mean()),
                 "num_images": len(images),

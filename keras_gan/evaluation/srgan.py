@@ -13,7 +13,7 @@ from keras_gan.data.pixels import from_uint8, to_uint8
 from keras_gan.data.super_resolution import imresize, load_benchmark
 from keras_gan.evaluation.evaluator import SAMPLE_GRID, Evaluator, Option, set_name
 from keras_gan.evaluation.headline import headline_panel
-from keras_gan.metrics.image_quality import psnr, ssim
+from keras_gan.metrics.image_quality import mean_psnr, psnr, ssim
 
 
 def super_resolve_uint8(generator, lr):
@@ -37,8 +37,10 @@ def evaluate_super_resolution(generator, dataset, scale):
 
     Returns:
         dict with `dataset`, `scale`, `num_images`, `images` (per-image dicts
-        `{"index", "model": {"psnr", "ssim"}, "bicubic": {...}}`) and the means
-        `model` and `bicubic` (`{"psnr", "ssim"}`).
+        `{"index", "model": {"psnr", "ssim"}, "bicubic": {...}}`; a PSNR is `inf`
+        for an output identical to the HR image) and the means `model` and
+        `bicubic` (`{"psnr", "ssim"}`; each image's PSNR capped at
+        `keras_gan.metrics.PSNR_CAP` in the mean, see `mean_psnr`).
 
     Example:
     ```python
@@ -60,7 +62,8 @@ def evaluate_super_resolution(generator, dataset, scale):
             p, s = _measure(out, hr, scale)
             row[method] = {"psnr": p, "ssim": s}
         images.append(row)
-    summary = {m: {k: float(np.mean([r[m][k] for r in images])) for k in ("psnr", "ssim")}
+    summary = {m: {"psnr": mean_psnr([r[m]["psnr"] for r in images]),
+                   "ssim": float(np.mean([r[m]["ssim"] for r in images]))}
                for m in ("model", "bicubic")}
     return {"dataset": str(dataset), "scale": scale, "num_images": len(images),
             "images": images, **summary}
