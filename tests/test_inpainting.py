@@ -198,6 +198,26 @@ def test_inpainting_dataset(image_folder):
         np.testing.assert_array_equal(batch[key].numpy(), again[key].numpy())
 
 
+def test_native_fraction_takes_unresized_crops(tmp_path):
+    # A 128 px image whose pixel values encode their column: an unresized 32 px crop
+    # holds 32 consecutive columns (step 1/64 in [-1, 1]), a resized wider one larger steps.
+    ramp = np.tile(np.arange(128, dtype=np.uint8)[None, :, None] * 2, (128, 1, 3))
+    Image.fromarray(ramp).save(tmp_path / "ramp.png")
+
+    def column_steps(fraction):
+        data = keras_gan.data.inpainting_dataset(
+            f"folder:{tmp_path}", image_size=SIZE, load_size=128, batch_size=16, mask="rect",
+            flip=False, random_scale=True, native_fraction=fraction, seed=0)
+        images = next(iter(data.dataset))["image"].numpy()
+        return np.round(np.median(np.diff(images[:, 0, :, 0], axis=-1), axis=-1) * 127.5 / 2)
+
+    assert set(column_steps(1.0)) == {1.0}  # every crop at the loaded resolution
+    assert max(column_steps(0.0)) > 1.0  # log-uniform sides: some crops resized
+    with pytest.raises(ValueError, match="Received: native_fraction=1.5"):
+        keras_gan.data.inpainting_dataset("builtin:photos", image_size=SIZE, load_size=64,
+                                          native_fraction=1.5)
+
+
 def test_fit_step_changes_both_networks():
     model = tiny_inpainting()
     logs = helper.check_fit_step(model, inpainting_batch(4))
@@ -250,6 +270,23 @@ def test_config_round_trip_and_save_load(tmp_path):
     batch = inpainting_batch(2)
     loaded = helper.check_save_load(model, [batch["image"], batch["mask"]], tmp_path)
     assert len(loaded.raw_generator.outputs) == 2
+
+
+def test_reconstruction_loss_mse_optimises_squared_error_and_logs_l1():
+    """`reconstruction_loss="mse"`: g_loss uses squared errors, hole_l1 stays L1."""
+    batch = inpainting_batch(2)
+    logs = {}
+    for kind in ("l1", "mse"):
+        model = tiny_inpainting(reconstruction_loss=kind, adversarial_weight=0.0, fill="push_pull")
+        logs[kind] = helper.check_fit_step(model, batch)
+        assert model.get_config()["reconstruction_loss"] == kind
+    # The residual starts at 0, so both generators return the same smooth fill at
+    # step 0: the same L1 metric, different losses (|e| <= 1 here, so e^2 <= |e|).
+    np.testing.assert_allclose(logs["mse"]["hole_l1"], logs["l1"]["hole_l1"], rtol=1e-5)
+    assert 0 < logs["mse"]["g_loss"] < logs["l1"]["g_loss"]
+    assert helper.check_config_round_trip(model).reconstruction_loss == "mse"
+    with pytest.raises(ValueError, match="Received: reconstruction_loss='l2'"):
+        tiny_inpainting(reconstruction_loss="l2")
 
 
 @pytest.mark.slow

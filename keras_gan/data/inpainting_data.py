@@ -22,6 +22,7 @@ def inpainting_dataset(
     limit=None,
     cache="auto",
     random_scale=False,
+    native_fraction=0.0,
 ):
     """Batches `{"image": (B, S, S, C) in [-1, 1], "mask": (B, S, S, 1)}` for inpainting.
 
@@ -48,6 +49,9 @@ def inpainting_dataset(
         seed: int seed of shuffling, crops, flips and masks.
         limit: use only the first `limit` images.
         cache: see `image_dataset`.
+        native_fraction: with `random_scale`, the share of crops taken at the
+            loaded resolution (side = `image_size`, no resizing); the others
+            have a log-uniform side.
 
     Returns:
         An `ImageData` (no labels); `steps_per_epoch` is `num_examples // batch_size`
@@ -63,6 +67,8 @@ def inpainting_dataset(
     load_size = load_size or image_size
     if not isinstance(load_size, int) or load_size < image_size:
         raise ValueError(f"`load_size` must be an int >= image_size. Received: load_size={load_size!r}")
+    if not 0.0 <= native_fraction <= 1.0:
+        raise ValueError(f"`native_fraction` must be in [0, 1]. Received: native_fraction={native_fraction!r}")
     images = image_dataset(
         dataset, image_size=load_size, channels=channels, batch_size=1, shuffle=shuffle,
         flip=flip, crop="random", cache=cache, repeat=repeat, seed=seed, labels=False, limit=limit,
@@ -79,6 +85,9 @@ def inpainting_dataset(
                 log_side = tf.random.stateless_uniform(
                     [], s[::-1], tf.math.log(float(image_size)), tf.math.log(float(load_size)))
                 side = tf.minimum(tf.cast(tf.round(tf.exp(log_side)), tf.int32), load_size)
+                if native_fraction > 0:
+                    native = tf.random.stateless_uniform([], s + 1) < native_fraction
+                    side = tf.where(native, image_size, side)
             out = tf.image.stateless_random_crop(image, tf.stack([side, side, channels]), seed=s)
             if random_scale:
                 out = tf.image.resize(out, [image_size, image_size], antialias=True)

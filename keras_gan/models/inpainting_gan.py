@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from keras_gan.losses import per_sample_mean, pixel_loss
+from keras_gan.losses import PIXEL_LOSSES, per_sample_mean, pixel_loss
 from keras_gan.models.adversarial_model import AdversarialModel
 from keras_gan.networks.gated_generator import RAW_OUTPUT_NAMES, gated_generator
 from keras_gan.networks.sn_patchgan import sn_patchgan_discriminator
@@ -23,8 +23,8 @@ class InpaintingGAN(AdversarialModel):
     every patch of `[image, mask]`; the default adversarial loss is hinge.
     Generator loss (per image, averaged over pixels as in Liu et al. 2018):
 
-        L_G = hole_weight * sum_s mean(|M * (G_s - x)|)
-            + valid_weight * sum_s mean(|(1 - M) * (G_s - x)|)
+        L_G = hole_weight * sum_s mean(rho(M * (G_s - x)))
+            + valid_weight * sum_s mean(rho((1 - M) * (G_s - x)))
             + adversarial_weight * L_adv(D(x_hat, M))
             + perceptual_weight * L_perc
 
@@ -32,8 +32,10 @@ class InpaintingGAN(AdversarialModel):
     refined when two-stage), `x_hat = G_last * M + x * (1 - M)` is the
     composite and `L_perc = mean|phi(G_last) - phi(x)| + mean|phi(x_hat) - phi(x)|`
     with VGG19 features `phi` (only when `perceptual_weight > 0`, which needs
-    local VGG19 weights). With both L1 weights at 1 the reconstruction term is
-    DeepFill v2's plain pixel-wise L1.
+    local VGG19 weights), and `rho` is `|.|` (`reconstruction_loss="l1"`) or
+    `(.)^2` (`"mse"`: PSNR's optimum, the conditional mean of the hole). With
+    L1 and both weights at 1 the reconstruction term is DeepFill v2's plain
+    pixel-wise L1. The `hole_l1` and `valid_l1` metrics are L1 with either loss.
 
     Training data: dicts `{"image": (B, H, W, C), "mask": (B, H, W, 1)}` or
     tuples `(image, mask)` (see `keras_gan.data.inpainting_dataset`).
@@ -43,8 +45,10 @@ class InpaintingGAN(AdversarialModel):
             outputs are read from its layers named `coarse` / `refined` when
             present (see `keras_gan.networks.gated_generator`).
         discriminator: `keras.Model` `[image, mask] -> patch scores`.
-        hole_weight: weight of the L1 loss on hole pixels.
-        valid_weight: weight of the L1 loss on known pixels.
+        hole_weight: weight of the reconstruction loss on hole pixels.
+        valid_weight: weight of the reconstruction loss on known pixels.
+        reconstruction_loss: `"l1"` (DeepFill v2) or `"mse"`
+            (`keras_gan.losses.PIXEL_LOSSES`).
         adversarial_weight: weight of the generator's adversarial loss.
         perceptual_weight: weight of the VGG19 perceptual loss; 0 disables it.
         vgg_weights: local VGG19 (no top) weights file, or `"imagenet"`;
@@ -86,9 +90,13 @@ class InpaintingGAN(AdversarialModel):
         vgg_weights=None,
         perceptual_layer="block3_conv4",
         seed=None,
+        reconstruction_loss="l1",
         **kwargs,
     ):
         super().__init__(generator, discriminator, seed=seed, **kwargs)
+        if reconstruction_loss not in PIXEL_LOSSES:
+            raise ValueError(f"`reconstruction_loss` must be one of {PIXEL_LOSSES}. "
+                             f"Received: reconstruction_loss={reconstruction_loss!r}")
         for net_name, net in (("generator", generator), ("discriminator", discriminator)):
             names = _input_names(net)
             if names != ["image", "mask"]:
@@ -113,6 +121,7 @@ class InpaintingGAN(AdversarialModel):
         self.perceptual_weight = float(perceptual_weight)
         self.vgg_weights = vgg_weights
         self.perceptual_layer = perceptual_layer
+        self.reconstruction_loss = reconstruction_loss
         # The stages' raw outputs (before compositing) share the generator's layers.
         layer_names = {layer.name for layer in generator.layers}
         raw = [generator.get_layer(n).output for n in RAW_OUTPUT_NAMES if n in layer_names]
@@ -209,14 +218,21 @@ class InpaintingGAN(AdversarialModel):
             # Composite: x_hat = G(x * (1 - M), M) * M + x * (1 - M).
             completed = raws[-1] * mask32 + real32 * (1.0 - mask32)
             # Reconstruction (Liu et al. 2018, eq. 1-2, summed over stages as in
-            # DeepFill's coarse + refined L1): mean over pixels of |M (G_s - x)|
-            # and |(1 - M)(G_s - x)|.
+            # DeepFill's coarse + refined L1): mean over pixels of rho(M (G_s - x))
+            # and rho((1 - M)(G_s - x)), rho = |.| or (.)^2 (`reconstruction_loss`);
+            # the logged hole_l1 / valid_l1 are the L1 terms either way.
             hole_l1 = tf.add_n([pixel_loss(r, real32, "l1", weights=mask32) for r in raws])
             valid_l1 = tf.add_n([pixel_loss(r, real32, "l1", weights=1.0 - mask32) for r in raws])
+            hole_rec, valid_rec = hole_l1, valid_l1
+            if self.reconstruction_loss != "l1":
+                hole_rec = tf.add_n([pixel_loss(r, real32, self.reconstruction_loss, weights=mask32)
+                                     for r in raws])
+                valid_rec = tf.add_n([pixel_loss(r, real32, self.reconstruction_loss,
+                                                 weights=1.0 - mask32) for r in raws])
             # Adversarial (DeepFill v2, eq. 3): L_G = -E[D^sn(G(z))] for hinge.
             g_adversarial = loss.generator(
                 self.discriminator([tf.cast(completed, self.compute_dtype), mask], training=True))
-            g_per_sample = (self.hole_weight * hole_l1 + self.valid_weight * valid_l1
+            g_per_sample = (self.hole_weight * hole_rec + self.valid_weight * valid_rec
                             + self.adversarial_weight * g_adversarial)
             extra = {}
             if self.perceptual_network is not None:
@@ -273,6 +289,7 @@ class InpaintingGAN(AdversarialModel):
                 "perceptual_weight": self.perceptual_weight,
                 "vgg_weights": self.vgg_weights,
                 "perceptual_layer": self.perceptual_layer,
+                "reconstruction_loss": self.reconstruction_loss,
             }
         )
         return config
