@@ -39,8 +39,10 @@ for option in evaluation.all_options():  # each family's flags, declared in its 
 def main(argv):
     del argv
     if FLAGS.model not in evaluation.EVALUATORS:
-        raise app.UsageError(f"Unknown --model. Expected one of {sorted(evaluation.EVALUATORS)}. "
-                             f"Received: {FLAGS.model!r}")
+        raise app.UsageError(
+            f"Unknown --model. Expected one of {sorted(evaluation.EVALUATORS)}. "
+            f"Received: {FLAGS.model!r}"
+        )
     evaluator = evaluation.get_evaluator(FLAGS.model)
     keras.utils.set_random_seed(FLAGS.seed)
     try:

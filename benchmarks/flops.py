@@ -9,10 +9,21 @@ One multiply-add counts as 2 FLOPs.
 import numpy as np
 import tensorflow as tf
 
-COUNTED_OPS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "DepthwiseConv2dNative",
-               "DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter",
-               "MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "_FusedConv2D",
-               "_MklFusedConv2D", "_FusedMatMul")
+COUNTED_OPS = (
+    "Conv2D",
+    "Conv2DBackpropInput",
+    "Conv2DBackpropFilter",
+    "DepthwiseConv2dNative",
+    "DepthwiseConv2dNativeBackpropInput",
+    "DepthwiseConv2dNativeBackpropFilter",
+    "MatMul",
+    "BatchMatMul",
+    "BatchMatMulV2",
+    "BatchMatMulV3",
+    "_FusedConv2D",
+    "_MklFusedConv2D",
+    "_FusedMatMul",
+)
 
 
 _BATCH = [None]  # the batch size assumed for an unknown leading dimension (graph_flops)

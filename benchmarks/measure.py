@@ -31,8 +31,14 @@ FAMILIES = {
     "cyclegan": {"image_size": 128, "batch_size": 1, "filters": 64, "residual_blocks": 6},
     # SRGAN x4: 96 px HR / 24 px LR crops, 16 blocks x 64 filters, adversarial phase
     # with the pixel (MSE) content loss (VGG weights are not assumed offline).
-    "srgan": {"image_size": 96, "batch_size": 16, "scale": 4, "pretrain_epochs": 0, "epochs": 1,
-              "content_loss": "mse"},
+    "srgan": {
+        "image_size": 96,
+        "batch_size": 16,
+        "scale": 4,
+        "pretrain_epochs": 0,
+        "epochs": 1,
+        "content_loss": "mse",
+    },
     # Gated-conv generator + SN-PatchGAN, 64 px crops, batch 16.
     "inpainting": {"image_size": 64, "batch_size": 16},
 }
@@ -105,7 +111,8 @@ class Quiet:
             self._signal(self._stopped, signal.SIGSTOP)
             deadline = time.monotonic() + 2.0  # SIGSTOP is asynchronous: wait for it
             while time.monotonic() < deadline and any(
-                    stat and stat[0] not in "TtZX" for stat in map(self._stat, self._stopped)):
+                stat and stat[0] not in "TtZX" for stat in map(self._stat, self._stopped)
+            ):
                 time.sleep(0.001)
             self._cpu_before = self._cpu()
             self.paused = True
@@ -131,9 +138,15 @@ def family_config(family, batch_size=None, jit_compile=False, steps_per_executio
     values = dict(FAMILIES[family])
     if batch_size:
         values["batch_size"] = batch_size
-    config = TrainConfig(model=family, epochs=values.pop("epochs", 1), verbose=0, export="none",
-                         jit_compile=jit_compile, steps_per_execution=steps_per_execution,
-                         **values)
+    config = TrainConfig(
+        model=family,
+        epochs=values.pop("epochs", 1),
+        verbose=0,
+        export="none",
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+        **values,
+    )
     return get_recipe(family).resolve(config)
 
 
@@ -144,18 +157,25 @@ def environment():
     name = platform.processor() or platform.machine()
     if gpus:
         details = tf.config.experimental.get_device_details(
-            tf.config.list_physical_devices("GPU")[0])
+            tf.config.list_physical_devices("GPU")[0]
+        )
         name = details.get("device_name", "GPU")
     else:
         try:
             with open("/proc/cpuinfo") as f:
-                name = next((line.split(":", 1)[1].strip() for line in f
-                             if line.startswith("model name")), name)
+                name = next(
+                    (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
+                    name,
+                )
         except OSError:
             pass
     return {
-        "device": device, "device_name": name, "logical_cpus": os.cpu_count(),
-        "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
+        "device": device,
+        "device_name": name,
+        "logical_cpus": os.cpu_count(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
         "python": platform.python_version(),
         "dtype_policy": keras.mixed_precision.dtype_policy().name,
         "replicas": len(tf.config.list_logical_devices("GPU" if gpus else "CPU")),
@@ -200,7 +220,7 @@ class _StepTimes(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.times.append(time.perf_counter() - self._start)
-        timed = self.times[self.warmup:]
+        timed = self.times[self.warmup :]
         if len(timed) >= self.steps or (timed and sum(timed) >= self.budget_s):
             self.model.stop_training = True
 
@@ -232,8 +252,16 @@ def build(family, batch_size=None, jit_compile=False, steps_per_execution=1):
     return config, data, model
 
 
-def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps=5,
-                     steps_per_execution=1, budget_s=float("inf"), quiet=NOBODY):
+def train_throughput(
+    family,
+    jit_compile=False,
+    batch_size=None,
+    warmup=2,
+    steps=5,
+    steps_per_execution=1,
+    budget_s=float("inf"),
+    quiet=NOBODY,
+):
     """Median train-step time of a family with `model.fit` (after `warmup` steps).
 
     Timing stops after `steps` timed steps or once they take `budget_s` seconds;
@@ -248,16 +276,28 @@ def train_throughput(family, jit_compile=False, batch_size=None, warmup=2, steps
     timer = _StepTimes(warmup, steps, budget_s, quiet)
     calls = warmup + steps
     try:
-        model.fit(data.dataset, epochs=1, steps_per_epoch=calls * steps_per_execution,
-                  callbacks=[timer], verbose=0)
+        model.fit(
+            data.dataset,
+            epochs=1,
+            steps_per_epoch=calls * steps_per_execution,
+            callbacks=[timer],
+            verbose=0,
+        )
     finally:
         quiet.__exit__(None, None, None)
     timed = timer.times[warmup:]
     step = statistics.median(timed) / steps_per_execution
-    return {"batch_size": config.batch_size, "image_size": config.image_size,
-            "filters": config.filters, "step_s": step, "images_per_s": config.batch_size / step,
-            "steps": len(timed), "first_step_s": timer.times[0], "times_s": timer.times,
-            "replicas": model.distribute_strategy.num_replicas_in_sync}
+    return {
+        "batch_size": config.batch_size,
+        "image_size": config.image_size,
+        "filters": config.filters,
+        "step_s": step,
+        "images_per_s": config.batch_size / step,
+        "steps": len(timed),
+        "first_step_s": timer.times[0],
+        "times_s": timer.times,
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+    }
 
 
 def train_step_flops(family, batch_size=None):
@@ -265,8 +305,12 @@ def train_step_flops(family, batch_size=None):
     config, data, model = build(family, batch_size)
     spec = data.dataset.element_spec
     flops, by_type, unknown = function_flops(model.train_step, spec, batch_size=config.batch_size)
-    return {"flops": flops, "flops_by_op": by_type, "uncounted_ops": unknown,
-            "batch_size": config.batch_size}
+    return {
+        "flops": flops,
+        "flops_by_op": by_type,
+        "uncounted_ops": unknown,
+        "batch_size": config.batch_size,
+    }
 
 
 def pipeline_throughput(family, batches=20, warmup=3, quiet=NOBODY):
@@ -283,8 +327,11 @@ def pipeline_throughput(family, batches=20, warmup=3, quiet=NOBODY):
             batch = next(iterator)
         tf.nest.map_structure(lambda t: t.numpy(), batch)
         seconds = time.perf_counter() - start
-    return {"images_per_s": batches * config.batch_size / seconds, "batches": batches,
-            "batch_size": config.batch_size}
+    return {
+        "images_per_s": batches * config.batch_size / seconds,
+        "batches": batches,
+        "batch_size": config.batch_size,
+    }
 
 
 def generator_latency(generator, family, runs=10):
@@ -343,16 +390,26 @@ def export(family, output_dir, generator_path="", representative_data="", quanti
     name = export_name(family, generator_path)
     os.makedirs(output_dir, exist_ok=True)
     network.save(os.path.join(output_dir, name + ".keras"))
-    report = export_generator(network, name=name, output_dir=output_dir,
-                              formats="saved_model,tflite", quantize=quantize,
-                              representative_data=(representative_data
-                                                   or artifact.representative_data),
-                              image_size=artifact.image_size or config.image_size,
-                              num_verify=2, verify=False, verbose=False)
-    meta = {"name": name, "base_dir": report["base_dir"], "weights": weights,
-            "lint": sorted({f["layer_type"] for f in report["lint"]}),
-            "input_size": artifact.image_size or config.image_size,
-            "parameters": int(network.count_params())}
+    report = export_generator(
+        network,
+        name=name,
+        output_dir=output_dir,
+        formats="saved_model,tflite",
+        quantize=quantize,
+        representative_data=(representative_data or artifact.representative_data),
+        image_size=artifact.image_size or config.image_size,
+        num_verify=2,
+        verify=False,
+        verbose=False,
+    )
+    meta = {
+        "name": name,
+        "base_dir": report["base_dir"],
+        "weights": weights,
+        "lint": sorted({f["layer_type"] for f in report["lint"]}),
+        "input_size": artifact.image_size or config.image_size,
+        "parameters": int(network.count_params()),
+    }
     with open(os.path.join(report["base_dir"], EXPORT_META), "w") as f:
         json.dump(meta, f)
     return meta
@@ -378,17 +435,37 @@ def inference(family, output_dir, generator_path=""):
     base_dir = os.path.join(output_dir, name)
     meta_path = os.path.join(base_dir, EXPORT_META)
     if not os.path.isfile(meta_path):
-        raise FileNotFoundError(f"No finished export of {name} in {output_dir} (its export "
-                                "record has the error).")
+        raise FileNotFoundError(
+            f"No finished export of {name} in {output_dir} (its export record has the error)."
+        )
     with open(meta_path) as f:
         meta = json.load(f)
-    network = keras.saving.load_model(os.path.join(output_dir, name + ".keras"), compile=False,
-                                      safe_mode=True)
+    network = keras.saving.load_model(
+        os.path.join(output_dir, name + ".keras"), compile=False, safe_mode=True
+    )
     keras_ms = generator_latency(network, family)
     threads = 2
     results, _ = verify_report(base_dir, threads=threads)
-    rows = [{k: a.get(k) for k in ("key", "format", "variant", "size_bytes", "latency_ms",
-                                   "psnr_db", "max_abs_error", "passed", "error")}
-            for a in results]
-    return {"keras_ms": keras_ms, "artifacts": rows, "threads": threads,
-            **{k: meta[k] for k in ("weights", "lint", "input_size", "parameters")}}
+    rows = [
+        {
+            k: a.get(k)
+            for k in (
+                "key",
+                "format",
+                "variant",
+                "size_bytes",
+                "latency_ms",
+                "psnr_db",
+                "max_abs_error",
+                "passed",
+                "error",
+            )
+        }
+        for a in results
+    ]
+    return {
+        "keras_ms": keras_ms,
+        "artifacts": rows,
+        "threads": threads,
+        **{k: meta[k] for k in ("weights", "lint", "input_size", "parameters")},
+    }

@@ -27,7 +27,9 @@ flags.DEFINE_string("image", None, "Source image (e.g. a BSD100 or Set14 file)."
 flags.DEFINE_string("workdir", "/tmp/predict_bench", "Scratch folder (photo, models, outputs).")
 flags.DEFINE_integer("upscale", 4, "The photo is the source image upscaled this much (bicubic).")
 flags.DEFINE_integer("fit_steps", 300, "Pixel-loss steps fitted before export.")
-flags.DEFINE_integer("tile", 128, "Tile side (input px) of the Keras/SavedModel runs and TFLite size.")
+flags.DEFINE_integer(
+    "tile", 128, "Tile side (input px) of the Keras/SavedModel runs and TFLite size."
+)
 flags.DEFINE_integer("tile_overlap", 32, "Tile overlap (input px).")
 flags.DEFINE_string("json", "", "Also write the results here.")
 FLAGS = flags.FLAGS
@@ -75,7 +77,7 @@ def _fit_generator(path):
         for _ in range(n):
             im = images[rng.integers(len(images))]
             y, x = rng.integers(0, im.shape[0] - hr), rng.integers(0, im.shape[1] - hr)
-            crops.append(im[y:y + hr, x:x + hr])
+            crops.append(im[y : y + hr, x : x + hr])
         crops = np.stack(crops)
         return np.clip(bicubic_downscale(crops, 4), -1, 1).astype("float32"), crops
 
@@ -88,9 +90,11 @@ def _fit_generator(path):
     sr = generator.predict(lr, verbose=0)
     mse = float(np.mean((sr - hr) ** 2))
     bicubic = tf.image.resize(lr, hr.shape[1:3], method="bicubic").numpy()
-    print(f"fit {FLAGS.fit_steps} steps in {time.time() - start:.0f}s: PSNR "
-          f"{10 * np.log10(4 / mse):.2f} dB (bicubic "
-          f"{10 * np.log10(4 / np.mean((bicubic - hr) ** 2)):.2f} dB)")
+    print(
+        f"fit {FLAGS.fit_steps} steps in {time.time() - start:.0f}s: PSNR "
+        f"{10 * np.log10(4 / mse):.2f} dB (bicubic "
+        f"{10 * np.log10(4 / np.mean((bicubic - hr) ** 2)):.2f} dB)"
+    )
     generator.save(path)
     return generator
 
@@ -118,19 +122,36 @@ def _run_cli(name, args):
     out = os.path.join(FLAGS.workdir, f"out_{name}.png")
     if os.path.exists(out):
         os.remove(out)
-    cmd = [sys.executable, "-c", RSS_WRAPPER, os.path.join(REPO, "predict.py"),
-           f"--input={os.path.join(FLAGS.workdir, 'photo.jpg')}", f"--output={out}",
-           f"--tile_overlap={FLAGS.tile_overlap}", "--progress=false", *args]
+    cmd = [
+        sys.executable,
+        "-c",
+        RSS_WRAPPER,
+        os.path.join(REPO, "predict.py"),
+        f"--input={os.path.join(FLAGS.workdir, 'photo.jpg')}",
+        f"--output={out}",
+        f"--tile_overlap={FLAGS.tile_overlap}",
+        "--progress=false",
+        *args,
+    ]
     start = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    )
     seconds = time.time() - start
-    peak = [float(line.split()[1]) for line in proc.stderr.splitlines()
-            if line.startswith("PEAK_RSS_MB")]
+    peak = [
+        float(line.split()[1])
+        for line in proc.stderr.splitlines()
+        if line.startswith("PEAK_RSS_MB")
+    ]
     if proc.returncode != 0:
         print(proc.stderr[-2000:])
-    return {"name": name, "seconds": seconds, "peak_rss_mb": peak[0] if peak else None,
-            "returncode": proc.returncode, "output": out}
+    return {
+        "name": name,
+        "seconds": seconds,
+        "peak_rss_mb": peak[0] if peak else None,
+        "returncode": proc.returncode,
+        "output": out,
+    }
 
 
 def _psnr_vs(reference, path, rows=2048):
@@ -163,8 +184,12 @@ def main(argv):
     else:
         generator = _fit_generator(keras_path)
     seams = _seams(generator)
-    print("seams (tiled vs whole, 384 px crop, tile", FLAGS.tile, "):",
-          {k: round(v, 2) for k, v in seams.items()})
+    print(
+        "seams (tiled vs whole, 384 px crop, tile",
+        FLAGS.tile,
+        "):",
+        {k: round(v, 2) for k, v in seams.items()},
+    )
 
     from keras_gan.export import export_generator
     from keras_gan.predict import read_image
@@ -172,13 +197,27 @@ def main(argv):
     photo = read_image(os.path.join(FLAGS.workdir, "photo.jpg"))
     rng = np.random.default_rng(1)
     size = FLAGS.tile
-    crops = np.stack([photo[y:y + size, x:x + size] for y, x in zip(
-        rng.integers(0, photo.shape[0] - size, 100), rng.integers(0, photo.shape[1] - size, 100))])
+    crops = np.stack(
+        [
+            photo[y : y + size, x : x + size]
+            for y, x in zip(
+                rng.integers(0, photo.shape[0] - size, 100),
+                rng.integers(0, photo.shape[1] - size, 100),
+            )
+        ]
+    )
     base = os.path.join(FLAGS.workdir, "saved_models")
     if not os.path.isdir(os.path.join(base, "srgan")):
-        report = export_generator(keras_path, "srgan", output_dir=base,
-                                  formats="saved_model,tflite", quantize="float32,int8",
-                                  image_size=size, representative_data=crops, verbose=True)
+        report = export_generator(
+            keras_path,
+            "srgan",
+            output_dir=base,
+            formats="saved_model,tflite",
+            quantize="float32,int8",
+            image_size=size,
+            representative_data=crops,
+            verbose=True,
+        )
         print("export passed:", report["passed"])
     sm = os.path.join(base, "srgan")
     rows = [
@@ -186,16 +225,24 @@ def main(argv):
         _run_cli("saved_model", [f"--generator={sm}", f"--tile={FLAGS.tile}"]),
         _run_cli("tflite_float32", [f"--generator={sm}/tflite/srgan_float32.tflite"]),
         _run_cli("tflite_int8", [f"--generator={sm}/tflite/srgan_int8.tflite"]),
-        _run_cli("tflite_float32_resize", [f"--generator={sm}/tflite/srgan_float32.tflite",
-                                           "--tflite_resize", f"--tile={2 * FLAGS.tile}"]),
+        _run_cli(
+            "tflite_float32_resize",
+            [
+                f"--generator={sm}/tflite/srgan_float32.tflite",
+                "--tflite_resize",
+                f"--tile={2 * FLAGS.tile}",
+            ],
+        ),
     ]
     with Image.open(rows[0]["output"]) as im:
         reference = np.asarray(im.crop((0, 0, im.width, min(2048, im.height))), np.float64)
     for row in rows:
         if row["returncode"] == 0:
             row["psnr_vs_keras_db"] = _psnr_vs(reference, row["output"])
-        print(f"{row['name']:24s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']} MB  "
-              f"vs keras {row.get('psnr_vs_keras_db', float('nan')):.1f} dB  rc={row['returncode']}")
+        print(
+            f"{row['name']:24s} {row['seconds']:7.1f} s  peak RSS {row['peak_rss_mb']} MB  "
+            f"vs keras {row.get('psnr_vs_keras_db', float('nan')):.1f} dB  rc={row['returncode']}"
+        )
     if FLAGS.json:
         with open(FLAGS.json, "w") as f:
             json.dump({"photo": [width, height], "seams_db": seams, "rows": rows}, f, indent=2)

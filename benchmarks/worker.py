@@ -60,22 +60,30 @@ def run_task(task):
     from benchmarks import measure
 
     out = {"task": task, "environment": measure.environment(), "records": []}
-    quiet = measure.Quiet(pids_file=task.get("pids_file", ""),
-                          lock_file=task.get("lock_file", ""))
+    quiet = measure.Quiet(pids_file=task.get("pids_file", ""), lock_file=task.get("lock_file", ""))
     if task.get("peak"):
         out["matmul_peak_flops"] = {"float32": measure.matmul_peak("float32", quiet=quiet)}
         if precision == "mixed":
             low = "float16" if on_gpu else "bfloat16"
             out["matmul_peak_flops"][low] = measure.matmul_peak(low, quiet=quiet)
-    steps = {"warmup": int(task.get("warmup", 2)), "steps": int(task.get("steps", 5)),
-             "budget_s": float(task.get("budget_s", 60.0))}
+    steps = {
+        "warmup": int(task.get("warmup", 2)),
+        "steps": int(task.get("steps", 5)),
+        "budget_s": float(task.get("budget_s", 60.0)),
+    }
     for item in task.get("train", []):
         record = {"kind": "train", "precision": out["environment"]["dtype_policy"], **item}
-        record.update(_guarded(measure.train_throughput, family=item["family"],
-                               jit_compile=item.get("jit_compile", False),
-                               batch_size=item.get("batch_size"),
-                               steps_per_execution=item.get("steps_per_execution", 1),
-                               quiet=quiet, **{**steps, **{k: item[k] for k in steps if k in item}}))
+        record.update(
+            _guarded(
+                measure.train_throughput,
+                family=item["family"],
+                jit_compile=item.get("jit_compile", False),
+                batch_size=item.get("batch_size"),
+                steps_per_execution=item.get("steps_per_execution", 1),
+                quiet=quiet,
+                **{**steps, **{k: item[k] for k in steps if k in item}},
+            )
+        )
         out["records"].append(record)
         keras.backend.clear_session()
     for family in task.get("flops", []):
@@ -85,8 +93,14 @@ def run_task(task):
         keras.backend.clear_session()
     for family in task.get("pipeline", []):
         record = {"kind": "pipeline", "family": family}
-        record.update(_guarded(measure.pipeline_throughput, family=family,
-                               batches=int(task.get("pipeline_batches", 20)), quiet=quiet))
+        record.update(
+            _guarded(
+                measure.pipeline_throughput,
+                family=family,
+                batches=int(task.get("pipeline_batches", 20)),
+                quiet=quiet,
+            )
+        )
         out["records"].append(record)
     for item in task.get("export", []):
         record = {"kind": "export", **item}

@@ -32,8 +32,10 @@ def script_path(name):
     """
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     in_repo = os.path.isfile(os.path.join(root, "pyproject.toml"))  # a source checkout
-    candidates = [os.path.join(root, name)] * in_repo + [os.path.join(prefix, SCRIPTS_DIR, name)
-                                  for prefix in dict.fromkeys((sys.prefix, sys.base_prefix))]
+    candidates = [os.path.join(root, name)] * in_repo + [
+        os.path.join(prefix, SCRIPTS_DIR, name)
+        for prefix in dict.fromkeys((sys.prefix, sys.base_prefix))
+    ]
     for path in candidates:
         if os.path.isfile(path):
             return path

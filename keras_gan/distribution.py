@@ -16,7 +16,9 @@ def configure_cpu_replicas(num_replicas):
         num_replicas: number of logical CPUs (>= 1); 1 changes nothing.
     """
     if not isinstance(num_replicas, int) or num_replicas < 1:
-        raise ValueError(f"`cpu_replicas` must be an int >= 1. Received: cpu_replicas={num_replicas!r}")
+        raise ValueError(
+            f"`cpu_replicas` must be an int >= 1. Received: cpu_replicas={num_replicas!r}"
+        )
     if num_replicas == 1:
         return
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -48,7 +50,9 @@ def get_strategy(name="auto"):
         The strategy.
     """
     if name not in STRATEGIES:
-        raise ValueError(f"Unknown strategy. Expected one of {STRATEGIES}. Received: strategy={name!r}")
+        raise ValueError(
+            f"Unknown strategy. Expected one of {STRATEGIES}. Received: strategy={name!r}"
+        )
     if name == "multi_worker":  # first: it must configure TensorFlow before it initialises
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")

@@ -198,7 +198,9 @@ def _dataset_maker(recipe, config, first):
                 dataset = recipe.make_data(config).dataset
         if config.strategy == "multi_worker":
             options = tf.data.Options()
-            options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+            options.experimental_distribute.auto_shard_policy = (
+                tf.data.experimental.AutoShardPolicy.DATA
+            )
             dataset = dataset.with_options(options)
         return dataset
 
@@ -236,9 +238,12 @@ def _restore_backup(config, strategy, model, output_dir, steps):
     The backup holds the whole training state, every epoch (and --backup_every_steps
     steps); see BackupAndRestore. A resumed run restores it and continues at its step.
     """
-    backup = BackupAndRestore(os.path.join(output_dir, "backup"), steps_per_epoch=steps,
-                              save_freq=config.backup_every_steps or "epoch",
-                              delete_checkpoint=False)
+    backup = BackupAndRestore(
+        os.path.join(output_dir, "backup"),
+        steps_per_epoch=steps,
+        save_freq=config.backup_every_steps or "epoch",
+        delete_checkpoint=False,
+    )
     if not config.resume:
         backup.clear()
     initial_step = backup.restore(model)
@@ -250,10 +255,15 @@ def _restore_backup(config, strategy, model, output_dir, steps):
 
 def _callbacks(recipe, config, data, output_dir, steps, extra_callbacks, backup):
     """The run's callbacks: non-finite, the recipe's, history, TensorBoard, extra ones, backup."""
-    callbacks = [TerminateOnNonFinite(steps)] + recipe.callbacks(config, data, output_dir) + [
-        _History(os.path.join(output_dir, "history.csv")),
-        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
-    ] + extra_callbacks
+    callbacks = (
+        [TerminateOnNonFinite(steps)]
+        + recipe.callbacks(config, data, output_dir)
+        + [
+            _History(os.path.join(output_dir, "history.csv")),
+            keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
+        ]
+        + extra_callbacks
+    )
     callbacks.append(backup)
     return callbacks
 
@@ -263,8 +273,11 @@ def _fit(recipe, model, make_dataset, config, steps, callbacks, initial_step, ba
     try:
         return recipe.fit(model, make_dataset, config, steps, callbacks, initial_step=initial_step)
     except FloatingPointError as error:
-        kept = (f"The last finite state (step {backup.saved_step}) is kept in {backup.latest_dir}."
-                if backup.saved_step else "No backup was written before it.")
+        kept = (
+            f"The last finite state (step {backup.saved_step}) is kept in {backup.latest_dir}."
+            if backup.saved_step
+            else "No backup was written before it."
+        )
         raise FloatingPointError(f"{error} {kept}") from None
 
 
@@ -282,12 +295,15 @@ def _export_generators(artifacts, config, output_dir, export_formats):
     from keras_gan.export import export_generator
 
     for artifact in artifacts:
-        export_generator(os.path.join(output_dir, f"{artifact.filename}.keras"),
-                         name=artifact.export_name, output_dir="saved_models",
-                         formats=export_formats,
-                         representative_data=artifact.representative_data,
-                         image_size=artifact.image_size or config.image_size,
-                         verbose=bool(config.verbose))
+        export_generator(
+            os.path.join(output_dir, f"{artifact.filename}.keras"),
+            name=artifact.export_name,
+            output_dir="saved_models",
+            formats=export_formats,
+            representative_data=artifact.representative_data,
+            image_size=artifact.image_size or config.image_size,
+            verbose=bool(config.verbose),
+        )
 
 
 def _finish(backup, output_dir, is_chief, skipped_files):
@@ -296,8 +312,10 @@ def _finish(backup, output_dir, is_chief, skipped_files):
     if not is_chief:
         shutil.rmtree(output_dir, ignore_errors=True)  # the worker's scratch
     if is_chief and skipped_files:
-        print(f"Skipped {len(skipped_files)} unreadable image files (named in the warning above "
-              f"and in {os.path.join(output_dir, 'skipped_files.json')}).")
+        print(
+            f"Skipped {len(skipped_files)} unreadable image files (named in the warning above "
+            f"and in {os.path.join(output_dir, 'skipped_files.json')})."
+        )
 
 
 def _check_config(config):
@@ -307,8 +325,14 @@ def _check_config(config):
     these are the run's own, which would otherwise fail late (a sample grid of 0
     images after the first epoch) or not at all (Adam's beta_1 = 2, an infinite rate).
     """
-    for name in ("epochs", "steps_per_epoch", "samples", "steps_per_execution", "seed",
-                 "backup_every_steps"):
+    for name in (
+        "epochs",
+        "steps_per_epoch",
+        "samples",
+        "steps_per_execution",
+        "seed",
+        "backup_every_steps",
+    ):
         value, low = getattr(config, name), 1 if name in ("samples", "steps_per_execution") else 0
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
@@ -317,8 +341,9 @@ def _check_config(config):
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"`{field.name}` must be a finite number. "
-                             f"Received: {field.name}={value}")
+            raise ValueError(
+                f"`{field.name}` must be a finite number. Received: {field.name}={value}"
+            )
     if not 0.0 <= config.beta_1 < 1.0:
         raise ValueError(f"`beta_1` must be in [0, 1). Received: beta_1={config.beta_1}")
 
@@ -347,6 +372,7 @@ def _truncate_history(path, epochs):
 
 def _check_same_step_on_all_workers(strategy, step):
     """Raise unless every worker restored the same step (each reads its own backup)."""
+
     @tf.function
     def sums():  # all equal <=> n * sum(x^2) == sum(x)^2 (SUM is the collective at hand)
         values = strategy.run(lambda: tf.constant([step, step * step], tf.int64))
@@ -356,7 +382,8 @@ def _check_same_step_on_all_workers(strategy, step):
     if strategy.num_replicas_in_sync * squares != total * total:
         raise ValueError(
             "The workers' backups are at different steps: rerun with --resume=false on "
-            f"every worker. Received: step={step} on this worker")
+            f"every worker. Received: step={step} on this worker"
+        )
 
 
 def _make_data(recipe, config):
@@ -370,8 +397,12 @@ def _make_data(recipe, config):
         data = recipe.make_data(config)
     for warning in caught:
         warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
-    skipped = [path for warning in caught if issubclass(warning.category, UnreadableFilesWarning)
-               for path in warning.message.paths]
+    skipped = [
+        path
+        for warning in caught
+        if issubclass(warning.category, UnreadableFilesWarning)
+        for path in warning.message.paths
+    ]
     return data, skipped
 
 
@@ -380,5 +411,6 @@ def _is_chief(strategy):
     if resolver is None or not resolver.cluster_spec().as_dict():
         return True
     task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type in ("chief", None) or (task_type == "worker" and task_id == 0 and
-                                            "chief" not in resolver.cluster_spec().as_dict())
+    return task_type in ("chief", None) or (
+        task_type == "worker" and task_id == 0 and "chief" not in resolver.cluster_spec().as_dict()
+    )

@@ -39,8 +39,12 @@ import typing
 import keras
 from absl import app, flags, logging
 
-RESERVED = {"model": "--model", "dataset": "--dataset", "output_dir": "--output_dir",
-            "resume": "(a curve starts at step 0)"}
+RESERVED = {
+    "model": "--model",
+    "dataset": "--dataset",
+    "output_dir": "--output_dir",
+    "resume": "(a curve starts at step 0)",
+}
 """`TrainConfig` fields that `--set` does not take (they have their own flag)."""
 
 TRAIN_DEFAULTS = {"export": "none", "verbose": 2}
@@ -52,11 +56,18 @@ def define_flags():
     f = flags
     f.DEFINE_string("model", "gan", "Model family: gan, srgan, inpainting or cyclegan.")
     f.DEFINE_string("dataset", None, "Training data spec; default: the family's.")
-    f.DEFINE_multi_string("set", [], "A TrainConfig override, field=value (repeatable), e.g. "
-                          "--set=batch_size=16 --set=learning_rate=1e-3 --set=steps_per_epoch=100.")
-    f.DEFINE_string("output_dir", None, "Run folder (generator.keras, ...); default runs/curve_<model>.")
-    f.DEFINE_integer("eval_every", None, "Evaluate every N training steps.", lower_bound=1,
-                     required=True)
+    f.DEFINE_multi_string(
+        "set",
+        [],
+        "A TrainConfig override, field=value (repeatable), e.g. "
+        "--set=batch_size=16 --set=learning_rate=1e-3 --set=steps_per_epoch=100.",
+    )
+    f.DEFINE_string(
+        "output_dir", None, "Run folder (generator.keras, ...); default runs/curve_<model>."
+    )
+    f.DEFINE_integer(
+        "eval_every", None, "Evaluate every N training steps.", lower_bound=1, required=True
+    )
     f.DEFINE_boolean("eval_at_start", True, "Also evaluate the untrained generator (step 0).")
     f.DEFINE_string("output", None, "PNG of the curve.", required=True)
     f.DEFINE_string("csv", None, "CSV of the curve; default: --output with .csv.")
@@ -64,13 +75,20 @@ def define_flags():
     f.DEFINE_string("eval_sets", None, "srgan: comma list of HR image set specs (Set5, Set14).")
     f.DEFINE_string("classifier", None, "gan: saved .keras classifier.")
     f.DEFINE_integer("num_samples", 10000, "gan: generated images per evaluation.")
-    f.DEFINE_string("real_data", None, "gan: real images (baseline); inpainting, cyclegan: "
-                    "the images to complete / translate.")
+    f.DEFINE_string(
+        "real_data",
+        None,
+        "gan: real images (baseline); inpainting, cyclegan: the images to complete / translate.",
+    )
     f.DEFINE_integer("num_real", 10000, "Maximum number of --real_data images.")
     f.DEFINE_string("target_data", None, "cyclegan: true translations of --real_data, same order.")
     f.DEFINE_integer("eval_image_size", 64, "inpainting, cyclegan: evaluation image size.")
-    f.DEFINE_string("eval_crops", "resize", "inpainting: comma list of resize (whole images) "
-                    "and native (seeded native-resolution crops), e.g. resize,native.")
+    f.DEFINE_string(
+        "eval_crops",
+        "resize",
+        "inpainting: comma list of resize (whole images) "
+        "and native (seeded native-resolution crops), e.g. resize,native.",
+    )
     f.DEFINE_string("eval_masks", "free_form", "inpainting: free_form, rect or folder:<path>.")
     f.DEFINE_integer("masks_per_bucket", 0, "inpainting: masks per bucket; 0 = one per image.")
     f.DEFINE_integer("eval_seed", 0, "Seed of the evaluation (evaluate.py's --seed).")
@@ -82,8 +100,11 @@ def define_flags():
 
 def _convert(name, text, annotation):
     """`text` as a value of a field annotated `annotation` (`int | None`, `bool | str`, ...)."""
-    kinds = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or \
-        typing.get_origin(annotation) is typing.Union else (annotation,)
+    kinds = (
+        typing.get_args(annotation)
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+        else (annotation,)
+    )
     lowered = text.strip().lower()
     if type(None) in kinds and lowered in ("none", "null"):
         return None
@@ -126,10 +147,14 @@ def parse_overrides(items):
         name, sep, text = item.partition("=")
         name = name.strip().lstrip("-")
         if not sep or name not in hints:
-            raise ValueError("--set takes field=value with a TrainConfig field "
-                             f"({', '.join(sorted(hints))}). Received: set={item!r}")
+            raise ValueError(
+                "--set takes field=value with a TrainConfig field "
+                f"({', '.join(sorted(hints))}). Received: set={item!r}"
+            )
         if name in RESERVED:
-            raise ValueError(f"--set does not take {name}: use {RESERVED[name]}. Received: set={item!r}")
+            raise ValueError(
+                f"--set does not take {name}: use {RESERVED[name]}. Received: set={item!r}"
+            )
         values[name] = _convert(name, text, hints[name])
     return values
 
@@ -154,8 +179,13 @@ def build_config(model, dataset=None, overrides=(), output_dir=None):
     from keras_gan.training import TrainConfig
 
     values = {**TRAIN_DEFAULTS, **parse_overrides(overrides)}
-    return TrainConfig(model=model, dataset=dataset, resume=False,
-                       output_dir=output_dir or os.path.join("runs", f"curve_{model}"), **values)
+    return TrainConfig(
+        model=model,
+        dataset=dataset,
+        resume=False,
+        output_dir=output_dir or os.path.join("runs", f"curve_{model}"),
+        **values,
+    )
 
 
 # ------------------------------------------------------------------ evaluation
@@ -194,8 +224,11 @@ def evaluate_command(model, generator_path, call):
     """
     from keras_gan import evaluation
 
-    args = [f"--model={model}", f"--generator={generator_path}",
-            *evaluation.get_evaluator(model).command_line(call)]
+    args = [
+        f"--model={model}",
+        f"--generator={generator_path}",
+        *evaluation.get_evaluator(model).command_line(call),
+    ]
     return " ".join(["python", "evaluate.py", *(shlex.quote(a) for a in args)])
 
 
@@ -294,9 +327,13 @@ class CurveCallback(keras.callbacks.Callback):
         evaluated = time.perf_counter()
         from keras_gan.evaluation import headline_columns
 
-        row = {"step": int(step), "train_seconds": round(seconds, 3),
-               "eval_seconds": round(evaluated - begin, 3), "source": source,
-               **headline_columns(panels)}
+        row = {
+            "step": int(step),
+            "train_seconds": round(seconds, 3),
+            "eval_seconds": round(evaluated - begin, 3),
+            "source": source,
+            **headline_columns(panels),
+        }
         self.rows = [r for r in self.rows if r["step"] != step] + [row]
         self.panels = panels
         self._last_evaluated = step
@@ -362,8 +399,9 @@ def plot_curve(rows, panels, path, title):
 
     from keras_gan.evaluation import series_column
 
-    figure, axes = plt.subplots(len(panels), 2, figsize=(12, 3.6 * len(panels) + 0.8),
-                                squeeze=False)
+    figure, axes = plt.subplots(
+        len(panels), 2, figsize=(12, 3.6 * len(panels) + 0.8), squeeze=False
+    )
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for (left, right), panel in zip(axes, panels):
         for index, name in enumerate(panel["series"]):
@@ -374,13 +412,27 @@ def plot_curve(rows, panels, path, title):
             label = name or "model"
             baselines = [r[baseline_column] for r in points if r.get(baseline_column) is not None]
             for axis, x in ((left, "step"), (right, "train_seconds")):
-                axis.plot([r[x] for r in points], [r[column] for r in points], marker="o",
-                          markersize=3, color=color, label=label)
+                axis.plot(
+                    [r[x] for r in points],
+                    [r[column] for r in points],
+                    marker="o",
+                    markersize=3,
+                    color=color,
+                    label=label,
+                )
                 if baselines:
-                    axis.axhline(baselines[-1], color=color, linestyle="--", linewidth=1,
-                                 label=f"{name + ': ' if name else ''}{panel['baseline']} "
-                                       f"{baselines[-1]:.4g}")
-        for axis, xlabel in ((left, "training step"), (right, "training seconds (evaluation excluded)")):
+                    axis.axhline(
+                        baselines[-1],
+                        color=color,
+                        linestyle="--",
+                        linewidth=1,
+                        label=f"{name + ': ' if name else ''}{panel['baseline']} "
+                        f"{baselines[-1]:.4g}",
+                    )
+        for axis, xlabel in (
+            (left, "training step"),
+            (right, "training seconds (evaluation excluded)"),
+        ):
             axis.set_xlabel(xlabel)
             axis.set_ylabel(panel["label"])
             axis.grid(alpha=0.3)
@@ -406,14 +458,21 @@ def curve_title(config, overrides):
     from keras_gan.evaluation import set_name
 
     dataset = set_name(config["dataset"]) if config.get("dataset") else "default data"
-    settings = [f"batch {config.get('batch_size')}", f"lr {config.get('learning_rate'):g}"
-                if isinstance(config.get("learning_rate"), (int, float)) else None,
-                f"{config.get('image_size')} px" if config.get("image_size") else None,
-                f"x{config.get('scale')}" if config.get("model") == "srgan" else None]
+    settings = [
+        f"batch {config.get('batch_size')}",
+        f"lr {config.get('learning_rate'):g}"
+        if isinstance(config.get("learning_rate"), (int, float))
+        else None,
+        f"{config.get('image_size')} px" if config.get("image_size") else None,
+        f"x{config.get('scale')}" if config.get("model") == "srgan" else None,
+    ]
     steps = config.get("steps_per_epoch") or "one pass of"
-    epochs = [f"{config.get('pretrain_epochs')} pretrain + {config.get('epochs')} adversarial"
-              if config.get("model") == "srgan" else f"{config.get('epochs')}",
-              f" epochs x {steps} steps"]
+    epochs = [
+        f"{config.get('pretrain_epochs')} pretrain + {config.get('epochs')} adversarial"
+        if config.get("model") == "srgan"
+        else f"{config.get('epochs')}",
+        f" epochs x {steps} steps",
+    ]
     line = f"{config.get('model')} on {dataset}: " + ", ".join(s for s in settings if s)
     line += f"; {''.join(epochs)}"
     given = [o for o in overrides if o.split("=", 1)[0] not in TRAIN_DEFAULTS]
@@ -458,12 +517,17 @@ def learning_curve(config, evaluator, every, output, csv_path, overrides=(), at_
         write_csv(callback.rows, csv_path)
         plot_curve(callback.rows, callback.panels, output, state["title"])
         last = callback.rows[-1]
-        figures = ", ".join(f"{k} {v:.4g}" for k, v in last.items()
-                            if k not in ("step", "train_seconds", "eval_seconds", "source")
-                            and v is not None)
+        figures = ", ".join(
+            f"{k} {v:.4g}"
+            for k, v in last.items()
+            if k not in ("step", "train_seconds", "eval_seconds", "source") and v is not None
+        )
         what = " (saved generator.keras)" if last["source"] == "saved" else ""
-        print(f"[curve] step {last['step']}{what} ({last['train_seconds']:.1f} s training, "
-              f"{last['eval_seconds']:.1f} s evaluation): {figures}", flush=True)
+        print(
+            f"[curve] step {last['step']}{what} ({last['train_seconds']:.1f} s training, "
+            f"{last['eval_seconds']:.1f} s evaluation): {figures}",
+            flush=True,
+        )
 
     callback = CurveCallback(evaluator, every, at_start=at_start, on_row=write)
     try:
@@ -474,13 +538,20 @@ def learning_curve(config, evaluator, every, output, csv_path, overrides=(), at_
     in_process = next((r for r in callback.rows if r["step"] == callback.step), None)
     saved_path = os.path.join(output_dir, "generator.keras")
     generator = keras.saving.load_model(saved_path, compile=False, safe_mode=True)
-    callback.record(callback.step, generator, source="saved",
-                    train_seconds=callback.train_seconds_at_end)
+    callback.record(
+        callback.step, generator, source="saved", train_seconds=callback.train_seconds_at_end
+    )
     difference = None
     if in_process is not None:
         saved = headline_columns(callback.panels)
-        difference = max((abs(saved[k] - in_process[k]) for k in saved
-                          if saved[k] is not None and in_process.get(k) is not None), default=0.0)
+        difference = max(
+            (
+                abs(saved[k] - in_process[k])
+                for k in saved
+                if saved[k] is not None and in_process.get(k) is not None
+            ),
+            default=0.0,
+        )
     return callback.rows, difference
 
 
@@ -498,9 +569,15 @@ def main(argv):
         resolved = get_recipe(config.model).resolve(config)  # bad settings fail before training
         calls = evaluation_calls(FLAGS.model, FLAGS, scale=resolved.scale)
         evaluator = Evaluator(FLAGS.model, calls)
-        rows, difference = learning_curve(config, evaluator, FLAGS.eval_every, FLAGS.output,
-                                          csv_path, overrides=FLAGS.set,
-                                          at_start=FLAGS.eval_at_start)
+        rows, difference = learning_curve(
+            config,
+            evaluator,
+            FLAGS.eval_every,
+            FLAGS.output,
+            csv_path,
+            overrides=FLAGS.set,
+            at_start=FLAGS.eval_at_start,
+        )
     except ValueError as error:
         print(f"learning_curve.py: error: {' '.join(str(error).split())}", file=sys.stderr)
         sys.exit(2)
@@ -512,8 +589,10 @@ def main(argv):
     for results in evaluator.last_results:
         print(evaluator.evaluator.report(results))
     if difference is not None:
-        print(f"In-process evaluation at the last step vs the saved generator: "
-              f"largest difference {difference:.3g}")
+        print(
+            f"In-process evaluation at the last step vs the saved generator: "
+            f"largest difference {difference:.3g}"
+        )
     print("Same figures from evaluate.py:")
     for call in calls:
         print("  " + evaluate_command(FLAGS.model, generator_path, call))

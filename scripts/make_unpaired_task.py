@@ -106,16 +106,22 @@ def _hue(pixels):
 MAPPINGS = {
     "invert": (lambda pixels: 255 - pixels, "255 - x (exactly invertible)"),
     "matrix": (_matrix, "a fixed 3x3 colour mixing, rows sum to 1"),
-    "permute": (lambda pixels: pixels[..., list(PERMUTATION)],
-                "channel permutation (R, G, B) <- (B, R, G) (exactly invertible)"),
+    "permute": (
+        lambda pixels: pixels[..., list(PERMUTATION)],
+        "channel permutation (R, G, B) <- (B, R, G) (exactly invertible)",
+    ),
     "sepia": (_sepia, "the classic sepia-tone matrix, clipped (loses hue: not invertible)"),
     "gamma": (_gamma, "per-channel gamma x ** (0.6, 1.0, 1.6) on [0, 1]"),
     "contrast": (_contrast, "S-shaped contrast curve on every channel (slope 1.6 at mid-gray)"),
     "hue": (_hue, f"HSV hue rotated by {HUE_SHIFT_DEGREES:g} degrees, saturation and value kept"),
-    "warm": (lambda pixels: _to_uint8(pixels / 255.0 * WARM_GAINS),
-             "warm white balance: channel gains (1.12, 1.0, 0.82), clipped"),
-    "cool": (lambda pixels: _to_uint8(pixels / 255.0 * COOL_GAINS),
-             "cool white balance: channel gains (0.85, 1.0, 1.15), clipped"),
+    "warm": (
+        lambda pixels: _to_uint8(pixels / 255.0 * WARM_GAINS),
+        "warm white balance: channel gains (1.12, 1.0, 0.82), clipped",
+    ),
+    "cool": (
+        lambda pixels: _to_uint8(pixels / 255.0 * COOL_GAINS),
+        "cool white balance: channel gains (0.85, 1.0, 1.15), clipped",
+    ),
 }
 """name -> (function of a uint8 RGB array `(..., 3)`, one-line description)."""
 
@@ -136,21 +142,31 @@ def mapping(pixels, kind):
     ```
     """
     if kind not in MAPPINGS:
-        raise ValueError(f"Unknown mapping; expected one of {', '.join(MAPPINGS)}. Received: kind={kind!r}")
+        raise ValueError(
+            f"Unknown mapping; expected one of {', '.join(MAPPINGS)}. Received: kind={kind!r}"
+        )
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8 or pixels.shape[-1:] != (3,):
-        raise ValueError(f"`pixels` must be uint8 RGB (..., 3). Received: dtype={pixels.dtype}, "
-                         f"shape={pixels.shape}")
+        raise ValueError(
+            f"`pixels` must be uint8 RGB (..., 3). Received: dtype={pixels.dtype}, "
+            f"shape={pixels.shape}"
+        )
     return MAPPINGS[kind][0](pixels)
 
 
 def define_flags():
     flags.DEFINE_string("train_images", None, "Folder of natural images for trainA/trainB.")
     flags.DEFINE_string("test_images", None, "Folder of held-out natural images.")
-    flags.DEFINE_enum("mapping", "invert", [*MAPPINGS, "list"],
-                      "The true A->B colour transform; `list` prints every mapping and exits. "
-                      + "; ".join(f"{name}: {text}" for name, (_, text) in MAPPINGS.items()))
-    flags.DEFINE_string("output_dir", None, "Where trainA/, trainB/, testA/, testA_target/, testB/ go.")
+    flags.DEFINE_enum(
+        "mapping",
+        "invert",
+        [*MAPPINGS, "list"],
+        "The true A->B colour transform; `list` prints every mapping and exits. "
+        + "; ".join(f"{name}: {text}" for name, (_, text) in MAPPINGS.items()),
+    )
+    flags.DEFINE_string(
+        "output_dir", None, "Where trainA/, trainB/, testA/, testA_target/, testB/ go."
+    )
     flags.DEFINE_integer("size", 64, "Output crop size in pixels.")
     flags.DEFINE_integer("crop", 200, "Crop side taken from the source images before resizing.")
     flags.DEFINE_integer("crops_per_image", 4, "Training crops per source image.")
@@ -165,7 +181,9 @@ def random_crops(path, count, rng):
     crops = []
     for _ in range(count):
         y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
-        crop = Image.fromarray(image[y:y + side, x:x + side]).resize((FLAGS.size, FLAGS.size), Image.BICUBIC)
+        crop = Image.fromarray(image[y : y + side, x : x + side]).resize(
+            (FLAGS.size, FLAGS.size), Image.BICUBIC
+        )
         crops.append(np.asarray(crop))
     return crops
 
@@ -176,7 +194,9 @@ def main(argv):
         for name, (_, text) in MAPPINGS.items():
             print(f"{name:<9} {text}")
         return
-    missing = [name for name in ("train_images", "test_images", "output_dir") if not FLAGS[name].value]
+    missing = [
+        name for name in ("train_images", "test_images", "output_dir") if not FLAGS[name].value
+    ]
     if missing:
         raise app.UsageError(f"Missing flags: {', '.join('--' + m for m in missing)}")
     from keras_gan.data import list_image_files  # imports TensorFlow: only when building
@@ -185,9 +205,13 @@ def main(argv):
     train = list_image_files(FLAGS.train_images)
     test = list_image_files(FLAGS.test_images)[: FLAGS.num_test]
     if len(train) < 2 or not test:
-        raise app.UsageError(f"Need >= 2 training and >= 1 test images. Received: {len(train)}, {len(test)}")
-    out = {name: os.path.join(FLAGS.output_dir, name)
-           for name in ("trainA", "trainB", "testA", "testA_target", "testB")}
+        raise app.UsageError(
+            f"Need >= 2 training and >= 1 test images. Received: {len(train)}, {len(test)}"
+        )
+    out = {
+        name: os.path.join(FLAGS.output_dir, name)
+        for name in ("trainA", "trainB", "testA", "testA_target", "testB")
+    }
     for folder in out.values():
         os.makedirs(folder, exist_ok=True)
     half = len(train) // 2
@@ -196,14 +220,22 @@ def main(argv):
             Image.fromarray(crop).save(os.path.join(out["trainA"], f"{i:04d}_{j}.png"))
     for i, path in enumerate(train[half:]):
         for j, crop in enumerate(random_crops(path, FLAGS.crops_per_image, rng)):
-            Image.fromarray(mapping(crop, FLAGS.mapping)).save(os.path.join(out["trainB"], f"{i:04d}_{j}.png"))
+            Image.fromarray(mapping(crop, FLAGS.mapping)).save(
+                os.path.join(out["trainB"], f"{i:04d}_{j}.png")
+            )
     for i, path in enumerate(test):
         crop, other = random_crops(path, 2, rng)
         Image.fromarray(crop).save(os.path.join(out["testA"], f"{i:04d}.png"))
-        Image.fromarray(mapping(crop, FLAGS.mapping)).save(os.path.join(out["testA_target"], f"{i:04d}.png"))
-        Image.fromarray(mapping(other, FLAGS.mapping)).save(os.path.join(out["testB"], f"{i:04d}.png"))
-    print(f"Wrote {FLAGS.output_dir}: {half * FLAGS.crops_per_image} A, "
-          f"{(len(train) - half) * FLAGS.crops_per_image} B, {len(test)} test images ({FLAGS.mapping})")
+        Image.fromarray(mapping(crop, FLAGS.mapping)).save(
+            os.path.join(out["testA_target"], f"{i:04d}.png")
+        )
+        Image.fromarray(mapping(other, FLAGS.mapping)).save(
+            os.path.join(out["testB"], f"{i:04d}.png")
+        )
+    print(
+        f"Wrote {FLAGS.output_dir}: {half * FLAGS.crops_per_image} A, "
+        f"{(len(train) - half) * FLAGS.crops_per_image} B, {len(test)} test images ({FLAGS.mapping})"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ PAGES = {
 def block_pattern(model):
     """The regex of a page's defaults block: the opening marker line, the content, the closing one."""
     name = re.escape(model)
-    return re.compile(rf"(^<!-- defaults:{name} -->\n)(.*?)(^<!-- /defaults:{name} -->$)",
-                      re.MULTILINE | re.DOTALL)
+    return re.compile(
+        rf"(^<!-- defaults:{name} -->\n)(.*?)(^<!-- /defaults:{name} -->$)",
+        re.MULTILINE | re.DOTALL,
+    )
 
 
 def updated_text(text, model, table):
@@ -57,8 +59,10 @@ def updated_text(text, model, table):
     pattern = block_pattern(model)
     matches = pattern.findall(text)
     if len(matches) != 1:
-        raise ValueError(f"Expected one '<!-- defaults:{model} -->' ... '<!-- /defaults:{model} -->' "
-                         f"block (each marker on a line of its own). Found {len(matches)}.")
+        raise ValueError(
+            f"Expected one '<!-- defaults:{model} -->' ... '<!-- /defaults:{model} -->' "
+            f"block (each marker on a line of its own). Found {len(matches)}."
+        )
     return pattern.sub(lambda m: m.group(1) + "\n" + table + "\n\n" + m.group(3), text)
 
 
@@ -84,8 +88,11 @@ def main(argv):
         print(f"update_docs_tables.py: error: {error}", file=sys.stderr)
     if FLAGS.check:
         if stale:
-            print("Stale defaults tables (run python scripts/update_docs_tables.py): "
-                  + ", ".join(stale), file=sys.stderr)
+            print(
+                "Stale defaults tables (run python scripts/update_docs_tables.py): "
+                + ", ".join(stale),
+                file=sys.stderr,
+            )
         else:
             print("Every defaults table is current.")
         return 1 if stale or errors else 0

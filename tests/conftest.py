@@ -75,6 +75,6 @@ def pytest_collection_modifyitems(config, items):
     step = len(fast) / 2 / max(len(slow), 1)
     order = []
     for k, item in enumerate(slow):
-        order += fast[len(order) - k:int(k * step)]
+        order += fast[len(order) - k : int(k * step)]
         order.append(item)
-    items[:] = order + fast[len(order) - len(slow):]
+    items[:] = order + fast[len(order) - len(slow) :]

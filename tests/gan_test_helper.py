@@ -30,7 +30,10 @@ def one_batch_dataset(batch):
 
 def networks_of(model):
     """(name, network) pairs that train: generator(s) and discriminator(s)."""
-    return [(name, getattr(model, name)) for name in getattr(model, "trained_networks", ("generator", "discriminator"))]
+    return [
+        (name, getattr(model, name))
+        for name in getattr(model, "trained_networks", ("generator", "discriminator"))
+    ]
 
 
 def check_fit_step(model, batch):
@@ -90,12 +93,16 @@ def _optimizers(model):
 def non_float32_variables(model):
     """`{path: dtype}` of the model's and its optimizers' float variables that are not float32."""
     variables = [*model.variables, *(v for o in _optimizers(model) for v in o.variables)]
-    return {v.path: v.dtype for v in variables
-            if keras.backend.is_float_dtype(v.dtype) and v.dtype != "float32"}
+    return {
+        v.path: v.dtype
+        for v in variables
+        if keras.backend.is_float_dtype(v.dtype) and v.dtype != "float32"
+    }
 
 
-def check_mixed_precision_fit_step(factory, batch, inputs, tmp_path, policy="mixed_bfloat16",
-                                   max_steps=8):
+def check_mixed_precision_fit_step(
+    factory, batch, inputs, tmp_path, policy="mixed_bfloat16", max_steps=8
+):
     """Fit steps under a mixed-precision policy (one; float16: until both optimizers step), save/load.
 
     Built under `policy` (the global policy is restored after): the layers compute
@@ -126,7 +133,9 @@ def check_mixed_precision_fit_step(factory, batch, inputs, tmp_path, policy="mix
         model = factory()
         assert model.dtype_policy.name == policy
         for name, net in networks_of(model):
-            assert any(layer.compute_dtype == low for layer in iter_layers(net)), f"{name} is not {low}"
+            assert any(layer.compute_dtype == low for layer in iter_layers(net)), (
+                f"{name} is not {low}"
+            )
         scaled = policy == "mixed_float16"
         for optimizer in _optimizers(model):
             assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == scaled, optimizer
@@ -160,7 +169,8 @@ def _check_loss_scaled_steps(model, batch, max_steps):
             skipped = step - count  # each skipped step halves the scale (it grows after 2000)
             assert float(optimizer.dynamic_scale.numpy()) == optimizer.initial_scale / 2**skipped, (
                 f"{optimizer.name}: step {step}, {count} applied, "
-                f"loss scale {float(optimizer.dynamic_scale.numpy())}")
+                f"loss scale {float(optimizer.dynamic_scale.numpy())}"
+            )
         if min(applied) >= 1:
             break
     assert min(applied) >= 1, f"an optimizer skipped all {max_steps} steps: applied {applied}"
@@ -217,15 +227,22 @@ def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, ato
         """
     )
     proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, f"subprocess failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    assert proc.returncode == 0 and lines, (
+        f"subprocess failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    )
     result = json.loads(lines[-1][len("RESULT ") :])
     for name, diff in result["diffs"].items():
         moved = result["moved"][name]
-        assert moved > 100 * atol, f"{name} barely trained ({moved}); the comparison would be vacuous"
+        assert moved > 100 * atol, (
+            f"{name} barely trained ({moved}); the comparison would be vacuous"
+        )
         assert diff <= atol, f"{name} differs between 1 and {replicas} replicas by {diff} > {atol}"
     return result
 
@@ -260,10 +277,12 @@ def check_xla_compiles_once(factory, batch_fn, global_batch=2, steps=3):
         """
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0", "TF_CPP_VMODULE": "device_compiler=1"}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=600, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=env
+    )
     assert proc.returncode == 0 and "FIT DONE" in proc.stdout, (
-        f"subprocess failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+        f"subprocess failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    )
     compiles = proc.stderr.count("Compilation of XLA executable")
     assert compiles >= 1, "no XLA compilation was logged; the check would be vacuous"
     assert compiles == 1, f"the train step was XLA-compiled {compiles} times in {steps} steps"
@@ -277,8 +296,16 @@ def tiny_gan_train_flags(epochs, steps_per_epoch):
     subprocesses (`tests/train_instrumented.py`).
     """
     return [
-        "--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
-        "--latent_dim=8", "--batch_size=4", f"--epochs={epochs}",
-        f"--steps_per_epoch={steps_per_epoch}", "--samples=4", "--verbose=2", "--export=none",
+        "--dataset=builtin:digits",
+        "--image_size=16",
+        "--channels=1",
+        "--filters=4",
+        "--latent_dim=8",
+        "--batch_size=4",
+        f"--epochs={epochs}",
+        f"--steps_per_epoch={steps_per_epoch}",
+        "--samples=4",
+        "--verbose=2",
+        "--export=none",
         "--backup_every_steps=1",
     ]

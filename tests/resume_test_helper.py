@@ -39,14 +39,26 @@ def _env(env=None):
 
 def train_subprocess(output_dir, flags, *extra, env=None):
     """Run the instrumented train.py with `flags` (and `extra`) into `output_dir`; wait."""
-    return subprocess.run(_command(output_dir, flags, extra), capture_output=True, text=True,
-                          timeout=TIMEOUT, cwd=REPO, env=_env(env))
+    return subprocess.run(
+        _command(output_dir, flags, extra),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=REPO,
+        env=_env(env),
+    )
 
 
 def start_train_subprocess(output_dir, flags, *extra, env=None):
     """`train_subprocess` without waiting: a `Popen` (wait with `finish`)."""
-    return subprocess.Popen(_command(output_dir, flags, extra), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO, env=_env(env))
+    return subprocess.Popen(
+        _command(output_dir, flags, extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=_env(env),
+    )
 
 
 def finish(popen):
@@ -96,7 +108,9 @@ def training_state(model):
     """Every variable of the model (networks, EMA, pools, rng) and of both optimizers."""
     variables = list(model.weights) + list(model.generator_optimizer.variables)
     variables += list(model.discriminator_optimizer.variables)
-    return {f"{i}:{v.name}": np.array(keras.ops.convert_to_numpy(v)) for i, v in enumerate(variables)}
+    return {
+        f"{i}:{v.name}": np.array(keras.ops.convert_to_numpy(v)) for i, v in enumerate(variables)
+    }
 
 
 def assert_same_state(a, b, rtol=1e-5, atol=1e-6):
@@ -130,9 +144,17 @@ class ReferenceRun:
             self._popen.communicate()
 
 
-def assert_kill_9_resume_equals_uninterrupted(tmp_path, flags, kill_after_step, steps_per_epoch,
-                                              epochs, reference=None, after_kill=None,
-                                              rtol=1e-5, atol=1e-6):
+def assert_kill_9_resume_equals_uninterrupted(
+    tmp_path,
+    flags,
+    kill_after_step,
+    steps_per_epoch,
+    epochs,
+    reference=None,
+    after_kill=None,
+    rtol=1e-5,
+    atol=1e-6,
+):
     """`kill -9` train.py mid-epoch, run the same command again: the uninterrupted run's model.
 
     Checks: the killed run dies by SIGKILL with the backup of `kill_after_step` on

@@ -11,10 +11,13 @@ from keras_gan.recipes import get_recipe
 
 
 def test_matmul_flops():
-    flops, by_type, unknown = function_flops(tf.matmul, tf.TensorSpec([8, 4]), tf.TensorSpec([4, 2]))
+    flops, by_type, unknown = function_flops(
+        tf.matmul, tf.TensorSpec([8, 4]), tf.TensorSpec([4, 2])
+    )
     assert (flops, by_type, unknown) == (2 * 8 * 2 * 4, {"MatMul": 128}, 0)
-    flops, _, _ = function_flops(lambda a, b: tf.matmul(a, b, transpose_a=True),
-                                 tf.TensorSpec([4, 8]), tf.TensorSpec([4, 2]))
+    flops, _, _ = function_flops(
+        lambda a, b: tf.matmul(a, b, transpose_a=True), tf.TensorSpec([4, 8]), tf.TensorSpec([4, 2])
+    )
     assert flops == 128
 
 
@@ -27,11 +30,15 @@ def test_conv_and_gradient_flops():
         return tape.gradient(loss, [x, kernel])
 
     forward = 2 * (2 * 8 * 8 * 5) * 3 * 3 * 3  # 2 * outputs * kh * kw * cin
-    flops, by_type, unknown = function_flops(step, tf.TensorSpec([2, 8, 8, 3]),
-                                             tf.TensorSpec([3, 3, 3, 5]))
+    flops, by_type, unknown = function_flops(
+        step, tf.TensorSpec([2, 8, 8, 3]), tf.TensorSpec([3, 3, 3, 5])
+    )
     assert unknown == 0
-    assert by_type == {"Conv2D": forward, "Conv2DBackpropInput": forward,
-                       "Conv2DBackpropFilter": forward}
+    assert by_type == {
+        "Conv2D": forward,
+        "Conv2DBackpropInput": forward,
+        "Conv2DBackpropFilter": forward,
+    }
     assert flops == 3 * forward
 
 
@@ -42,31 +49,48 @@ def test_unknown_batch_counted_only_with_batch_size():
 
 
 def test_quick_plan_has_every_row():
-    trained = {"cyclegan": {"generator_path": "/g.keras", "representative_data": "folder:/d"},
-               "srgan": {"generator_path": "/s.keras"}}  # srgan is not benchmarked here
-    tasks = plan(["gan", "cyclegan"], quick=True, gpu=False, export_dir="/tmp/x",
-                 trained=trained)
+    trained = {
+        "cyclegan": {"generator_path": "/g.keras", "representative_data": "folder:/d"},
+        "srgan": {"generator_path": "/s.keras"},
+    }  # srgan is not benchmarked here
+    tasks = plan(["gan", "cyclegan"], quick=True, gpu=False, export_dir="/tmp/x", trained=trained)
     settings = [(d, t.get("precision"), t.get("replicas", 1), "inference" in t) for d, t in tasks]
-    assert settings == [("cpu", "float32", 1, False), ("cpu", "mixed", 1, False),
-                        ("cpu", "float32", 2, False), ("cpu", "float32", 1, True)]
+    assert settings == [
+        ("cpu", "float32", 1, False),
+        ("cpu", "mixed", 1, False),
+        ("cpu", "float32", 2, False),
+        ("cpu", "float32", 1, True),
+    ]
     # The trained generator's row is verified as exported; its data only calibrates.
     assert tasks[-1][1]["inference"] == [
-        {"family": "gan", "output_dir": "/tmp/x/cpu"}, {"family": "cyclegan", "output_dir": "/tmp/x/cpu"},
-        {"family": "cyclegan", "output_dir": "/tmp/x/cpu", "generator_path": "/g.keras"}]
+        {"family": "gan", "output_dir": "/tmp/x/cpu"},
+        {"family": "cyclegan", "output_dir": "/tmp/x/cpu"},
+        {"family": "cyclegan", "output_dir": "/tmp/x/cpu", "generator_path": "/g.keras"},
+    ]
     float32 = tasks[0][1]
     assert {(r["family"], r["jit_compile"]) for r in float32["train"]} >= {
-        ("gan", False), ("gan", True), ("cyclegan", False), ("cyclegan", True)}
-    assert {"family": "cyclegan", "jit_compile": False, "batch_size": 2,
-            "warmup": 2} in float32["train"]
+        ("gan", False),
+        ("gan", True),
+        ("cyclegan", False),
+        ("cyclegan", True),
+    }
+    assert {"family": "cyclegan", "jit_compile": False, "batch_size": 2, "warmup": 2} in float32[
+        "train"
+    ]
     assert float32["flops"] == float32["pipeline"] == ["gan", "cyclegan"]
     assert [r["batch_size"] for r in tasks[2][1]["train"]] == [None, 2]
     # Every row of the 2-replica ratio warms up for 2 steps; the others for 1 (--quick).
     assert {r["warmup"] for r in tasks[2][1]["train"]} == {2}
-    assert all(r.get("warmup", float32["warmup"]) == (1 if r["jit_compile"] else 2)
-               for r in float32["train"])
+    assert all(
+        r.get("warmup", float32["warmup"]) == (1 if r["jit_compile"] else 2)
+        for r in float32["train"]
+    )
     gpu = plan(["gan"], quick=True, gpu=True, export_dir="/tmp/x")
     assert [(d, "inference" in t) for d, t in gpu if d == "gpu"] == [
-        ("gpu", False), ("gpu", False), ("gpu", True)]  # float32, mixed, inference
+        ("gpu", False),
+        ("gpu", False),
+        ("gpu", True),
+    ]  # float32, mixed, inference
 
 
 def test_quiet_pauses_other_processes_and_resumes_them():
@@ -77,8 +101,10 @@ def test_quiet_pauses_other_processes_and_resumes_them():
     from benchmarks.measure import Quiet
 
     # A child that counts as fast as it can, writing the count to stdout every 50 ms.
-    code = ("import sys, time\nn = 0\nt = time.time()\nwhile True:\n    n += 1\n"
-            "    if time.time() - t > 0.05:\n        print(n, flush=True); t = time.time()")
+    code = (
+        "import sys, time\nn = 0\nt = time.time()\nwhile True:\n    n += 1\n"
+        "    if time.time() - t > 0.05:\n        print(n, flush=True); t = time.time()"
+    )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         child.stdout.readline()
@@ -95,12 +121,15 @@ def test_quiet_pauses_other_processes_and_resumes_them():
 
 
 def test_exports_are_split_over_processes_costliest_first():
-    items = export_plan(["gan", "cyclegan", "srgan", "inpainting"], devices=["cpu"],
-                        export_dir="/tmp/x")
+    items = export_plan(
+        ["gan", "cyclegan", "srgan", "inpainting"], devices=["cpu"], export_dir="/tmp/x"
+    )
     assert [i["family"] for _, i in items] == ["gan", "cyclegan", "srgan", "inpainting"]
     groups = export_groups(items, processes=2)
-    assert [[i["family"] for i in g] for _, g in groups] == [["cyclegan"],
-                                                             ["srgan", "gan", "inpainting"]]
+    assert [[i["family"] for i in g] for _, g in groups] == [
+        ["cyclegan"],
+        ["srgan", "gan", "inpainting"],
+    ]
     assert [len(g) for _, g in export_groups(items, processes=8)] == [1, 1, 1, 1]
     assert [len(g) for _, g in export_groups(items, processes=1)] == [4]
     both = export_plan(["gan"], devices=["cpu", "gpu"], export_dir="/tmp/x")
@@ -108,36 +137,93 @@ def test_exports_are_split_over_processes_costliest_first():
 
 
 def _results():
-    env = {"device_name": "Test CPU", "logical_cpus": 2, "tensorflow": "2.x", "keras": "3.x",
-           "numpy": "2.x", "python": "3.x"}
+    env = {
+        "device_name": "Test CPU",
+        "logical_cpus": 2,
+        "tensorflow": "2.x",
+        "keras": "3.x",
+        "numpy": "2.x",
+        "python": "3.x",
+    }
 
     def train(family, batch, step, jit=False, precision="float32"):
-        return {"kind": "train", "family": family, "jit_compile": jit, "precision": precision,
-                "batch_size": batch, "image_size": 64, "step_s": step,
-                "images_per_s": batch / step, "steps": 3, "first_step_s": 9.0}
+        return {
+            "kind": "train",
+            "family": family,
+            "jit_compile": jit,
+            "precision": precision,
+            "batch_size": batch,
+            "image_size": 64,
+            "step_s": step,
+            "images_per_s": batch / step,
+            "steps": 3,
+            "first_step_s": 9.0,
+        }
 
     def tflite(variant, size, ms, psnr):
-        return {"key": f"tflite_{variant}", "format": "tflite", "variant": variant,
-                "size_bytes": size, "latency_ms": ms, "psnr_db": psnr, "passed": psnr >= 30}
+        return {
+            "key": f"tflite_{variant}",
+            "format": "tflite",
+            "variant": variant,
+            "size_bytes": size,
+            "latency_ms": ms,
+            "psnr_db": psnr,
+            "passed": psnr >= 30,
+        }
 
     return {
-        "meta": {"command": "python benchmarks/run.py --quick", "quick": True, "date": "today",
-                 "wall_s": 100.0, "load_before": 0.5, "load_after": 0.7, "warmup": 1,
-                 "steps": 3, "budget_s": 8.0},
+        "meta": {
+            "command": "python benchmarks/run.py --quick",
+            "quick": True,
+            "date": "today",
+            "wall_s": 100.0,
+            "load_before": 0.5,
+            "load_after": 0.7,
+            "warmup": 1,
+            "steps": 3,
+            "budget_s": 8.0,
+        },
         "processes": [
-            {"device": "cpu", "replicas": 1, "precision": "float32", "environment": env,
-             "matmul_peak_flops": {"float32": 100e9},
-             "records": [train("gan", 64, 1.0), train("gan", 64, 2.0, jit=True),
-                         train("gan", 128, 1.0),  # faster, but not at the jit row's batch
-                         {"kind": "flops", "family": "gan", "flops": 50e9, "batch_size": 64},
-                         {"kind": "pipeline", "family": "gan", "images_per_s": 640.0}]},
-            {"device": "cpu", "replicas": 2, "precision": "float32", "environment": env,
-             "records": [train("gan", 64, 1.5)]},
-            {"device": "cpu", "replicas": 1, "precision": "float32", "records": [
-                {"kind": "inference", "family": "srgan", "weights": "untrained", "keras_ms": 9.0,
-                 "input_size": 24, "lint": ["PixelShuffle"],
-                 "artifacts": [tflite("float32", 1000, 30.0, 99.0),
-                               tflite("int8", 250, 10.0, 31.0)]}]},
+            {
+                "device": "cpu",
+                "replicas": 1,
+                "precision": "float32",
+                "environment": env,
+                "matmul_peak_flops": {"float32": 100e9},
+                "records": [
+                    train("gan", 64, 1.0),
+                    train("gan", 64, 2.0, jit=True),
+                    train("gan", 128, 1.0),  # faster, but not at the jit row's batch
+                    {"kind": "flops", "family": "gan", "flops": 50e9, "batch_size": 64},
+                    {"kind": "pipeline", "family": "gan", "images_per_s": 640.0},
+                ],
+            },
+            {
+                "device": "cpu",
+                "replicas": 2,
+                "precision": "float32",
+                "environment": env,
+                "records": [train("gan", 64, 1.5)],
+            },
+            {
+                "device": "cpu",
+                "replicas": 1,
+                "precision": "float32",
+                "records": [
+                    {
+                        "kind": "inference",
+                        "family": "srgan",
+                        "weights": "untrained",
+                        "keras_ms": 9.0,
+                        "input_size": 24,
+                        "lint": ["PixelShuffle"],
+                        "artifacts": [
+                            tflite("float32", 1000, 30.0, 99.0),
+                            tflite("int8", 250, 10.0, 31.0),
+                        ],
+                    }
+                ],
+            },
         ],
     }
 

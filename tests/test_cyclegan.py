@@ -18,14 +18,20 @@ from keras_gan.schedules import LinearDecay
 SIZE = 16
 REPO = helper.REPO
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*GroupNormalization does not fold", "ignore:Only .* representative images")
+    "ignore:.*GroupNormalization does not fold", "ignore:Only .* representative images"
+)
 METRICS = {"g_loss", "f_loss", "d_a_loss", "d_b_loss", "cycle_loss", "identity_loss"}
 
 
 def tiny_cyclegan(pool_size=3, loss="least_squares", **kwargs):
     model = keras_gan.CycleGAN.resnet(
-        image_size=SIZE, filters=4, residual_blocks=1, discriminator_layers=2,
-        pool_size=pool_size, seed=1, **kwargs,
+        image_size=SIZE,
+        filters=4,
+        residual_blocks=1,
+        discriminator_layers=2,
+        pool_size=pool_size,
+        seed=1,
+        **kwargs,
     )
     model.compile(
         generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
@@ -39,8 +45,9 @@ def tiny_cyclegan_no_pool():
     # Pools are per replica, so equivalence needs pool_size=0 (see CycleGAN's docstring).
     # SGD, not Adam: the biases before instance norms get round-off gradients (~1e-9)
     # that Adam would normalise into lr-sized steps of either sign.
-    model = keras_gan.CycleGAN.resnet(image_size=SIZE, filters=4, residual_blocks=1,
-                                      discriminator_layers=2, pool_size=0, seed=1)
+    model = keras_gan.CycleGAN.resnet(
+        image_size=SIZE, filters=4, residual_blocks=1, discriminator_layers=2, pool_size=0, seed=1
+    )
     model.compile(keras.optimizers.SGD(0.5), keras.optimizers.SGD(0.5))
     return model
 
@@ -62,26 +69,41 @@ def conv1x1(name, identity=True):
     kernel = np.eye(3) if identity else np.random.default_rng(len(name)).normal(0, 0.5, (3, 3))
     inputs = keras.Input((None, None, 3), name="image")
     outputs = keras.layers.Conv2D(
-        3, 1, kernel_initializer=keras.initializers.Constant(kernel[None, None]), name="conv",
+        3,
+        1,
+        kernel_initializer=keras.initializers.Constant(kernel[None, None]),
+        name="conv",
     )(inputs)
     return keras.Model(inputs, outputs, name=name)
 
 
 def cheap_cyclegan(identity=True, loss="least_squares", **kwargs):
-    model = keras_gan.CycleGAN(conv1x1("g", identity), small_discriminator("d_b"),
-                               conv1x1("f", identity), small_discriminator("d_a"), **kwargs)
+    model = keras_gan.CycleGAN(
+        conv1x1("g", identity),
+        small_discriminator("d_b"),
+        conv1x1("f", identity),
+        small_discriminator("d_a"),
+        **kwargs,
+    )
     model.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0), loss=loss)
     return model
 
 
 def test_fit_step_changes_all_four_networks_and_save_load(tmp_path):
     model = tiny_cyclegan()
-    assert model.trained_networks == ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+    assert model.trained_networks == (
+        "generator_ab",
+        "generator_ba",
+        "discriminator_a",
+        "discriminator_b",
+    )
     logs = helper.check_fit_step(model, unpaired_batch(2))
     assert set(logs) == METRICS
     assert logs["cycle_loss"] > 0 and logs["identity_loss"] > 0
     # one optimizer for G + F, one for D_A + D_B
-    assert len(model.generator_optimizer.variables) > 2 * len(model.generator_ab.trainable_variables)
+    assert len(model.generator_optimizer.variables) > 2 * len(
+        model.generator_ab.trainable_variables
+    )
     assert int(model.pool_a_count.numpy()) == int(model.pool_b_count.numpy()) == 2
 
     helper.check_config_round_trip(model)
@@ -107,11 +129,17 @@ def test_loads_a_file_saved_before_the_symmetric_names(tmp_path):
     x = expected["x"]
     model = keras.saving.load_model(PRE_RENAME + ".keras")
     assert type(model) is keras_gan.CycleGAN
-    for name, key in (("generator_ab", "g_ab"), ("generator_ba", "g_ba"),
-                      ("discriminator_a", "d_a"), ("discriminator_b", "d_b")):
+    for name, key in (
+        ("generator_ab", "g_ab"),
+        ("generator_ba", "g_ba"),
+        ("discriminator_a", "d_a"),
+        ("discriminator_b", "d_b"),
+    ):
         network = getattr(model, name)
         assert isinstance(network, keras.Model) and network.name == name
-        np.testing.assert_allclose(network(x).numpy(), expected[key], rtol=0, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            network(x).numpy(), expected[key], rtol=0, atol=1e-6, err_msg=name
+        )
     np.testing.assert_allclose(model(x).numpy(), expected["call"], rtol=0, atol=1e-6)
     assert model.generator is model.generator_ab and model.discriminator is model.discriminator_b
     assert model.export_generator() is model.generator_ab
@@ -123,7 +151,9 @@ def test_loads_a_file_saved_before_the_symmetric_names(tmp_path):
     assert {"generator_ab", "discriminator_b", "generator_ba", "discriminator_a"} <= set(config)
     assert not {"generator", "discriminator"} & set(config)
     loaded = helper.check_save_load(model, x, tmp_path)
-    np.testing.assert_allclose(loaded.discriminator_a(x).numpy(), expected["d_a"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.discriminator_a(x).numpy(), expected["d_a"], rtol=0, atol=1e-6
+    )
     with pytest.raises(ValueError, match="both `generator`"):
         keras_gan.CycleGAN.from_config({**config, "generator": config["generator_ab"]})
 
@@ -146,13 +176,19 @@ def test_lambda_identity_zero_disables_identity_loss():
 def test_pool_fills_then_returns_stored_fakes_half_of_the_time():
     size = 4
     model = keras_gan.CycleGAN(
-        conv1x1("g"), small_discriminator("d_b"), conv1x1("f"),
-        small_discriminator("d_a"), pool_size=size, image_size=SIZE, seed=3,
+        conv1x1("g"),
+        small_discriminator("d_b"),
+        conv1x1("f"),
+        small_discriminator("d_a"),
+        pool_size=size,
+        image_size=SIZE,
+        seed=3,
     )
 
     def images(values):
-        return np.broadcast_to(np.asarray(values, "float32")[:, None, None, None],
-                               (len(values), SIZE, SIZE, 3)).copy()
+        return np.broadcast_to(
+            np.asarray(values, "float32")[:, None, None, None], (len(values), SIZE, SIZE, 3)
+        ).copy()
 
     # Filling: each new image is stored and returned unchanged.
     out = model.query_pool("b", images([0.1, 0.2, 0.3, 0.4])).numpy()
@@ -187,12 +223,22 @@ def test_pool_rejects_images_of_another_size():
 
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="image_size"):
-        keras_gan.CycleGAN(conv1x1("g"), small_discriminator("d"),
-                           conv1x1("f"), small_discriminator("e"), pool_size=5)
+        keras_gan.CycleGAN(
+            conv1x1("g"),
+            small_discriminator("d"),
+            conv1x1("f"),
+            small_discriminator("e"),
+            pool_size=5,
+        )
     with pytest.raises(ValueError, match="lambda_cycle"):
-        keras_gan.CycleGAN(conv1x1("g"), small_discriminator("d"),
-                           conv1x1("f"), small_discriminator("e"), pool_size=0,
-                           lambda_cycle=-1.0)
+        keras_gan.CycleGAN(
+            conv1x1("g"),
+            small_discriminator("d"),
+            conv1x1("f"),
+            small_discriminator("e"),
+            pool_size=0,
+            lambda_cycle=-1.0,
+        )
     with pytest.raises(ValueError, match="wasserstein"):
         tiny_cyclegan(loss="wasserstein")
     with pytest.raises(ValueError, match="multiple of 4"):
@@ -212,7 +258,10 @@ def test_generators_take_any_size_divisible_by_4():
 def test_reference_architecture_sizes():
     # Parameter counts of the reference resnet_9blocks generator and the 70x70
     # PatchGAN (instance norm without affine parameters).
-    assert keras_gan.networks.resnet_generator(filters=64, residual_blocks=9).count_params() == 11_378_179
+    assert (
+        keras_gan.networks.resnet_generator(filters=64, residual_blocks=9).count_params()
+        == 11_378_179
+    )
     assert keras_gan.networks.patchgan_discriminator(filters=64).count_params() == 2_764_737
     d = keras_gan.networks.patchgan_discriminator(filters=4)
     assert d(np.zeros((1, 128, 128, 3), "float32")).shape == (1, 14, 14, 1)
@@ -239,7 +288,9 @@ def test_reflection_padding_layer():
     layer = keras_gan.layers.ReflectionPadding2D(((1, 2), (0, 1)))
     x = np.arange(12, dtype="float32").reshape(1, 3, 4, 1)
     y = layer(x).numpy()
-    np.testing.assert_array_equal(y[0, :, :, 0], np.pad(x[0, :, :, 0], ((1, 2), (0, 1)), mode="reflect"))
+    np.testing.assert_array_equal(
+        y[0, :, :, 0], np.pad(x[0, :, :, 0], ((1, 2), (0, 1)), mode="reflect")
+    )
     clone = keras_gan.layers.ReflectionPadding2D.from_config(layer.get_config())
     assert clone.padding == layer.padding
     with pytest.raises(ValueError, match="padding"):
@@ -258,10 +309,13 @@ def test_linear_decay_schedule_boundaries_and_serialization(tmp_path):
     # survives an optimizer (and so a .keras model) round trip
     optimizer = keras.optimizers.Adam(schedule, beta_1=0.5)
     restored = keras.optimizers.Adam.from_config(
-        keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(optimizer)).get_config()
+        keras.saving.deserialize_keras_object(
+            keras.saving.serialize_keras_object(optimizer)
+        ).get_config()
     )
     assert isinstance(restored.learning_rate, LinearDecay) or isinstance(
-        restored._learning_rate, LinearDecay)
+        restored._learning_rate, LinearDecay
+    )
     with pytest.raises(ValueError, match="decay_steps"):
         LinearDecay(1e-3, 5, -1)
 
@@ -316,8 +370,11 @@ def test_tfds_cycle_gan_spec():
 
 def test_translation_grid_columns():
     model = keras_gan.CycleGAN(
-        conv1x1("g"), small_discriminator("d_b"), conv1x1("f"),
-        small_discriminator("d_a"), pool_size=0,
+        conv1x1("g"),
+        small_discriminator("d_b"),
+        conv1x1("f"),
+        small_discriminator("d_a"),
+        pool_size=0,
     )
     a, b = unpaired_batch(2)["a"], unpaired_batch(2)["b"]
     rows = keras_gan.callbacks.translation_rows(model, a, b)
@@ -335,15 +392,31 @@ def test_paper_recipe_defaults_depend_on_the_dataset():
     assert (builtin.dataset, builtin.image_size, builtin.filters) == ("builtin:photos", 64, 16)
     assert builtin.decay_epochs == builtin.epochs // 2 and builtin.loss == "least_squares"
     assert builtin.lambda_identity == 0.5
-    folder = recipe.resolve(TrainConfig(model="cyclegan", recipe="paper", dataset="folder:/x",
-                                        image_size=128))
-    assert (folder.filters, folder.residual_blocks, folder.epochs, folder.decay_epochs) == (64, 6, 200, 100)
-    assert recipe.resolve(TrainConfig(model="cyclegan", recipe="paper",
-                                      dataset="folder:/x")).residual_blocks == 9
+    folder = recipe.resolve(
+        TrainConfig(model="cyclegan", recipe="paper", dataset="folder:/x", image_size=128)
+    )
+    assert (folder.filters, folder.residual_blocks, folder.epochs, folder.decay_epochs) == (
+        64,
+        6,
+        200,
+        100,
+    )
+    assert (
+        recipe.resolve(
+            TrainConfig(model="cyclegan", recipe="paper", dataset="folder:/x")
+        ).residual_blocks
+        == 9
+    )
     default = recipe.resolve(TrainConfig(model="cyclegan", dataset="folder:/x"))
-    assert (default.image_size, default.filters, default.residual_blocks, default.epochs,
-            default.steps_per_epoch, default.decay_epochs, default.lambda_identity) == (
-        64, 32, 6, 10, 100, 5, 0.0)
+    assert (
+        default.image_size,
+        default.filters,
+        default.residual_blocks,
+        default.epochs,
+        default.steps_per_epoch,
+        default.decay_epochs,
+        default.lambda_identity,
+    ) == (64, 32, 6, 10, 100, 5, 0.0)
     with pytest.raises(ValueError, match="decay_epochs"):
         recipe.resolve(TrainConfig(model="cyclegan", epochs=2, decay_epochs=3))
 
@@ -353,9 +426,17 @@ def test_export_image_generator_from_array(tmp_path):
 
     model = cheap_cyclegan(pool_size=0)
     images = np.random.default_rng(0).uniform(-1, 1, (3, SIZE, SIZE, 3)).astype("float32")
-    report = export_generator(model.generator_ba, "cyclegan_ba", output_dir=str(tmp_path),
-                              formats="saved_model", representative_data=images,
-                              image_size=SIZE, num_verify=5, verify=False, verbose=False)
+    report = export_generator(
+        model.generator_ba,
+        "cyclegan_ba",
+        output_dir=str(tmp_path),
+        formats="saved_model",
+        representative_data=images,
+        image_size=SIZE,
+        num_verify=5,
+        verify=False,
+        verbose=False,
+    )
     assert report["generator"]["kind"] == "image"
     data = np.load(tmp_path / "cyclegan_ba" / "export_verification.npz")
     np.testing.assert_array_equal(data["in/image"], images[[0, 1, 2, 0, 1]])  # cycled
@@ -371,13 +452,18 @@ def test_xla_compiles_the_step_once_with_the_image_pool():
     # 1x1-convolution generators: what recompiled was the pool (this check fails, 3
     # compiles in 3 steps, with the `images[i]` pool of commit dddd595's parent), and
     # tiny_cyclegan's ResNet generators would triple the compile time.
-    helper.check_xla_compiles_once("test_cyclegan:cheap_cyclegan_with_pool",
-                                   "test_cyclegan:unpaired_batch")
+    helper.check_xla_compiles_once(
+        "test_cyclegan:cheap_cyclegan_with_pool", "test_cyclegan:unpaired_batch"
+    )
 
 
 def test_replica_equivalence_two_cpus():
-    helper.check_replica_equivalence("test_cyclegan:tiny_cyclegan_no_pool", "test_cyclegan:unpaired_batch",
-                                     global_batch=4, atol=1e-5)
+    helper.check_replica_equivalence(
+        "test_cyclegan:tiny_cyclegan_no_pool",
+        "test_cyclegan:unpaired_batch",
+        global_batch=4,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.slow
@@ -386,15 +472,34 @@ def test_train_py_cyclegan_folder_with_export(tmp_path):
     # SavedModels (half this test's time). The SavedModel export of a CycleGAN generator is
     # verified in test_mixed_precision.py (cyclegan) and run in test_predict.py; train.py's
     # --export=saved_model in test_mixed_precision.py::test_train_run_with_mixed_precision.
-    root = _write_folder(str(tmp_path / "pair"), {"trainA": 2, "trainB": 3, "testA": 2, "testB": 1},
-                         size=(40, 36))
+    root = _write_folder(
+        str(tmp_path / "pair"), {"trainA": 2, "trainB": 3, "testA": 2, "testB": 1}, size=(40, 36)
+    )
     out = tmp_path / "run"
-    cmd = [sys.executable, os.path.join(REPO, "train.py"), "--model=cyclegan",
-           f"--dataset=folder:{root}", "--image_size=32", "--filters=4", "--residual_blocks=1",
-           "--epochs=2", "--decay_epochs=1", "--pool_size=2", "--batch_size=1",
-           f"--output_dir={out}", "--export=tflite", "--verbose=0"]
-    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "train.py"),
+        "--model=cyclegan",
+        f"--dataset=folder:{root}",
+        "--image_size=32",
+        "--filters=4",
+        "--residual_blocks=1",
+        "--epochs=2",
+        "--decay_epochs=1",
+        "--pool_size=2",
+        "--batch_size=1",
+        f"--output_dir={out}",
+        "--export=tflite",
+        "--verbose=0",
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     config = json.load(open(out / "config.json"))
     assert config["decay_epochs"] == 1 and config["residual_blocks"] == 1
@@ -415,9 +520,13 @@ def test_train_py_cyclegan_folder_with_export(tmp_path):
         assert report["passed"] and report["generator"]["kind"] == "image"
         assert report["formats"] == ["tflite"]
         assert [(a["variant"], a["passed"]) for a in report["artifacts"]] == [
-            ("float32", True), ("float16", True), ("dynamic", True)]
+            ("float32", True),
+            ("float16", True),
+            ("dynamic", True),
+        ]
         assert sorted(os.listdir(tmp_path / "saved_models" / name / "tflite")) == [
-            f"{name}_{variant}.tflite" for variant in ("dynamic", "float16", "float32")]
+            f"{name}_{variant}.tflite" for variant in ("dynamic", "float16", "float32")
+        ]
 
 
 def test_recipe_norm_flag_reaches_all_four_networks():
@@ -427,15 +536,26 @@ def test_recipe_norm_flag_reaches_all_four_networks():
     recipe = get_recipe("cyclegan")
 
     def norm_layers(norm):
-        config = recipe.resolve(TrainConfig(model="cyclegan", image_size=32, filters=4,
-                                            residual_blocks=1, epochs=2, norm=norm))
+        config = recipe.resolve(
+            TrainConfig(
+                model="cyclegan", image_size=32, filters=4, residual_blocks=1, epochs=2, norm=norm
+            )
+        )
         data = type("Data", (), {"steps_per_epoch": 4})()
         model = recipe.build_model(config, data)
-        return {name: [type(layer).__name__ for layer in getattr(model, name).layers
-                       if "Normalization" in type(layer).__name__]
-                for name in model.trained_networks}
+        return {
+            name: [
+                type(layer).__name__
+                for layer in getattr(model, name).layers
+                if "Normalization" in type(layer).__name__
+            ]
+            for name in model.trained_networks
+        }
 
-    assert all(layers and set(layers) == {"GroupNormalization"} for layers in norm_layers("instance").values())
+    assert all(
+        layers and set(layers) == {"GroupNormalization"}
+        for layers in norm_layers("instance").values()
+    )
     assert all(not layers for layers in norm_layers("none").values())
     with pytest.raises(ValueError, match="Received: norm='layer'"):
         recipe.resolve(TrainConfig(model="cyclegan", norm="layer"))
@@ -450,6 +570,9 @@ def test_colour_residual_generator_is_the_identity_at_step_0_with_a_gained_colou
     # The colour path's output is COLOUR_GAIN times its last 1x1 convolution's.
     head = g.get_layer("colour3_conv")
     head.bias.assign(np.array([0.01, -0.02, 0.0], "float32"))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(g(x)) - x,
-                               COLOUR_GAIN * np.array([0.01, -0.02, 0.0]) + 0 * x, atol=1e-5)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(g(x)) - x,
+        COLOUR_GAIN * np.array([0.01, -0.02, 0.0]) + 0 * x,
+        atol=1e-5,
+    )
     assert COLOUR_GAIN == 10.0

@@ -402,8 +402,8 @@ def _blocky_pair(rng, lr_hw, scale, hr_extra=(0, 0), gray=False):
     lr = rng.integers(0, 256, shape).astype(np.uint8)
     hr = lr.repeat(scale, 0).repeat(scale, 1)
     hr = np.pad(hr, ((0, hr_extra[0]), (0, hr_extra[1]), (0, 0)))
-    hr[lr.shape[0] * scale:] = rng.integers(0, 256, hr[lr.shape[0] * scale:].shape)
-    hr[:, lr.shape[1] * scale:] = rng.integers(0, 256, hr[:, lr.shape[1] * scale:].shape)
+    hr[lr.shape[0] * scale :] = rng.integers(0, 256, hr[lr.shape[0] * scale :].shape)
+    hr[:, lr.shape[1] * scale :] = rng.integers(0, 256, hr[:, lr.shape[1] * scale :].shape)
     if gray:
         lr, hr = lr[..., 0], hr[..., 0]
     return lr, hr
@@ -441,15 +441,16 @@ def _is_window(crop, images):
             h, w = view.shape[:2]
             for y in range(h - side + 1):
                 for x in range(w - side + 1):
-                    if np.array_equal(view[y:y + side, x:x + side], crop):
+                    if np.array_equal(view[y : y + side, x : x + side], crop):
                         return True
     return False
 
 
 def test_sr_paired_folder_gives_aligned_crops_of_the_given_lr(paired_folder):
     root, pairs = paired_folder
-    data = super_resolution_dataset(f"folder:{root}", image_size=16, scale=4, batch_size=12,
-                                    crops_per_image=8, seed=1)
+    data = super_resolution_dataset(
+        f"folder:{root}", image_size=16, scale=4, batch_size=12, crops_per_image=8, seed=1
+    )
     assert isinstance(data, ImageData)
     assert (data.num_examples, data.num_classes, data.steps_per_epoch) == (3, None, 2)
     assert data.dataset.element_spec["lr"].shape == (12, 4, 4, 3)
@@ -461,36 +462,53 @@ def test_sr_paired_folder_gives_aligned_crops_of_the_given_lr(paired_folder):
     # noise from beyond the mod-crop.
     np.testing.assert_array_equal(hr, lr.repeat(4, 1).repeat(4, 2))
     lr_uint8 = np.round((lr + 1) * 127.5).astype(np.uint8)
-    lr_images = [np.atleast_3d(p[0]).repeat(3 // np.atleast_3d(p[0]).shape[-1], -1)
-                 for p in pairs.values()]
+    lr_images = [
+        np.atleast_3d(p[0]).repeat(3 // np.atleast_3d(p[0]).shape[-1], -1) for p in pairs.values()
+    ]
     assert all(_is_window(crop, lr_images) for crop in lr_uint8)  # crops of the given LR
     bicubic = np.round(np.clip(bicubic_downscale((hr + 1) / 2, 4).numpy(), 0, 1) * 255)
     assert np.abs(bicubic - lr_uint8).max() > 20  # not made on the fly
     views = {tuple(np.round((h[:, :, 0] + 1) * 127.5).astype(int).ravel()[:4]) for h in hr}
     assert len(views) > 6  # crops vary
-    again = first_batch(super_resolution_dataset(f"folder:{root}", image_size=16, scale=4,
-                                                 batch_size=12, crops_per_image=8, seed=1))
+    again = first_batch(
+        super_resolution_dataset(
+            f"folder:{root}", image_size=16, scale=4, batch_size=12, crops_per_image=8, seed=1
+        )
+    )
     np.testing.assert_array_equal(again["lr"], lr)
 
 
 def test_sr_paired_folder_augment_off_and_limit(paired_folder):
     root, pairs = paired_folder
-    data = super_resolution_dataset(f"folder:{root}", image_size=16, scale=4, batch_size=4,
-                                    shuffle=False, augment=False, cache=False,
-                                    limit=1, crops_per_image=4, seed=0)
+    data = super_resolution_dataset(
+        f"folder:{root}",
+        image_size=16,
+        scale=4,
+        batch_size=4,
+        shuffle=False,
+        augment=False,
+        cache=False,
+        limit=1,
+        crops_per_image=4,
+        seed=0,
+    )
     assert data.num_examples == 1
     lr, hr = pairs["0001"]
     for crop in np.round((first_batch(data)["lr"] + 1) * 127.5).astype(np.uint8):
         # no flips or rotations: a plain window of the first pair's LR
-        assert any(np.array_equal(lr[y:y + 4, x:x + 4], crop)
-                   for y in range(lr.shape[0] - 3) for x in range(lr.shape[1] - 3))
+        assert any(
+            np.array_equal(lr[y : y + 4, x : x + 4], crop)
+            for y in range(lr.shape[0] - 3)
+            for x in range(lr.shape[1] - 3)
+        )
 
 
 def test_sr_folder_without_lr_and_hr_keeps_bicubic(tmp_path):
     rng = np.random.default_rng(0)
     _save(tmp_path / "HR" / "a.png", rng.integers(0, 256, (24, 24, 3)))  # HR/ alone: not paired
-    data = super_resolution_dataset(f"folder:{tmp_path}", image_size=16, scale=4, batch_size=2,
-                                    seed=0)
+    data = super_resolution_dataset(
+        f"folder:{tmp_path}", image_size=16, scale=4, batch_size=2, seed=0
+    )
     batch = first_batch(data)
     expected = np.round(np.clip(bicubic_downscale((batch["hr"] + 1) / 2, 4).numpy(), 0, 1) * 255)
     np.testing.assert_allclose((batch["lr"] + 1) * 127.5, expected, atol=1e-4)
@@ -531,5 +549,7 @@ def test_load_benchmark_paired_folder_uses_the_given_lr(paired_folder):
         assert lr.dtype == hr.dtype == np.uint8
         np.testing.assert_array_equal(lr, np.broadcast_to(lr_file, (*lr_file.shape[:2], 3)))
         assert hr.shape == (lr.shape[0] * 4, lr.shape[1] * 4, 3)  # 0002's HR mod-cropped
-        np.testing.assert_array_equal(hr, np.broadcast_to(hr_file[:hr.shape[0], :hr.shape[1]], hr.shape))
+        np.testing.assert_array_equal(
+            hr, np.broadcast_to(hr_file[: hr.shape[0], : hr.shape[1]], hr.shape)
+        )
         np.testing.assert_array_equal(hr, lr.repeat(4, 0).repeat(4, 1))

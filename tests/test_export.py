@@ -34,8 +34,15 @@ from keras_gan.training import _export_formats
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LATENT_DIM = 8
-KEYS = ["saved_model", "saved_model_uint8", "tflite_float32", "tflite_float16", "tflite_dynamic",
-        "tflite_int8", "onnx"]
+KEYS = [
+    "saved_model",
+    "saved_model_uint8",
+    "tflite_float32",
+    "tflite_float16",
+    "tflite_dynamic",
+    "tflite_int8",
+    "onnx",
+]
 
 
 def _spread(generator, seed=0):
@@ -62,8 +69,9 @@ def _spread(generator, seed=0):
 
 def _generator(num_classes=None, seed=0):
     keras.utils.set_random_seed(seed)
-    g = dcgan_generator(latent_dim=LATENT_DIM, image_size=16, channels=3, filters=4,
-                        num_classes=num_classes)
+    g = dcgan_generator(
+        latent_dim=LATENT_DIM, image_size=16, channels=3, filters=4, num_classes=num_classes
+    )
     return _spread(g, seed)
 
 
@@ -150,8 +158,9 @@ def test_saved_model_in_fresh_process(full_export):
                       float(np.abs((np.asarray(f.numpy()) + 1) * 127.5 - u.numpy()).max())]
         print(json.dumps({{"out": out, "keras_gan": "keras_gan" in sys.modules}}))
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, cwd=str(base))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=str(base)
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["keras_gan"] is False
@@ -178,8 +187,12 @@ def test_versions_increment_and_never_overwrite(tmp_path):
     kwargs = dict(output_dir=str(tmp_path), formats="saved_model", verify=False, verbose=False)
     assert export_generator(g, "m", **kwargs)["version"] == 1
     assert export_generator(g, "m", **kwargs)["version"] == 2
-    assert sorted(os.listdir(tmp_path / "m")) == ["1", "2", "export_report.json",
-                                                 "export_verification.npz"]
+    assert sorted(os.listdir(tmp_path / "m")) == [
+        "1",
+        "2",
+        "export_report.json",
+        "export_verification.npz",
+    ]
     before = os.path.getmtime(tmp_path / "m" / "1" / "saved_model.pb")
     with pytest.raises(FileExistsError, match="version=1"):
         export_generator(g, "m", version=1, **kwargs)
@@ -194,8 +207,15 @@ def test_failed_conversion_leaves_no_version(tmp_path, monkeypatch):
 
     monkeypatch.setattr(exporter_lib.tflite_lib, "convert_tflite", broken)
     with pytest.raises(RuntimeError, match="exploded"):
-        export_generator(_generator(), "m", output_dir=str(tmp_path), formats="saved_model,tflite",
-                         quantize="float32", verify=False, verbose=False)
+        export_generator(
+            _generator(),
+            "m",
+            output_dir=str(tmp_path),
+            formats="saved_model,tflite",
+            quantize="float32",
+            verify=False,
+            verbose=False,
+        )
     assert os.listdir(tmp_path / "m") == []  # no version dir, no temp dir, no report
 
 
@@ -235,15 +255,29 @@ def test_verifier_fails_on_tampered_tflite_and_impossible_tolerance(full_export,
     artifacts = []
     for a in report["artifacts"]:
         metric, tol = verify_lib.DEFAULT_TOLERANCES[a["variant"]]
-        artifacts.append({**a["verify"], "key": a["key"], "format": a["format"],
-                          "variant": a["variant"], "path": str(light / a["relpath"]),
-                          "metric": metric, "tolerance": tol})
+        artifacts.append(
+            {
+                **a["verify"],
+                "key": a["key"],
+                "format": a["format"],
+                "variant": a["variant"],
+                "path": str(light / a["relpath"]),
+                "metric": metric,
+                "tolerance": tol,
+            }
+        )
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"data": str(light / "export_verification.npz"), "runs": 2,
-                                    "artifacts": artifacts}))
-    proc = subprocess.run([sys.executable, verify_lib.WORKER, str(manifest),
-                           str(tmp_path / "results.json")], capture_output=True, text=True,
-                          timeout=300)
+    manifest.write_text(
+        json.dumps(
+            {"data": str(light / "export_verification.npz"), "runs": 2, "artifacts": artifacts}
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, verify_lib.WORKER, str(manifest), str(tmp_path / "results.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr[-2000:]
     payload = json.loads((tmp_path / "results.json").read_text())
     assert payload["imported_keras_gan"] is False
@@ -256,7 +290,9 @@ def test_describe_and_lint():
     spec = describe_generator(_generator(num_classes=3))
     assert spec.kind == "latent" and spec.num_classes == 3
     assert [(i.name, i.role, i.dtype) for i in spec.inputs] == [
-        ("z", "latent", "float32"), ("label", "label", "int32")]
+        ("z", "latent", "float32"),
+        ("label", "label", "int32"),
+    ]
 
     image = keras.Input((None, None, 3), name="image")
     x = keras.layers.Conv2D(8, 3, padding="same")(image)
@@ -298,8 +334,14 @@ def test_cli(tmp_path):
     path = tmp_path / "runs" / "tiny" / "generator.keras"
     path.parent.mkdir(parents=True)
     _generator().save(path)
-    cmd = [sys.executable, os.path.join(REPO, "export.py"), f"--generator={path}",
-           "--formats=tflite", "--quantize=float32,int8", f"--output_dir={tmp_path / 'saved_models'}"]
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "export.py"),
+        f"--generator={path}",
+        "--formats=tflite",
+        "--quantize=float32,int8",
+        f"--output_dir={tmp_path / 'saved_models'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     base = tmp_path / "saved_models" / "tiny"
@@ -307,12 +349,15 @@ def test_cli(tmp_path):
     assert "tflite_int8" in proc.stdout  # the table
     report = json.loads((base / "export_report.json").read_text())
     assert report["passed"] is True and [a["key"] for a in report["artifacts"]] == [
-        "tflite_float32", "tflite_int8"]
+        "tflite_float32",
+        "tflite_int8",
+    ]
     (base / "1").mkdir()  # a published version: never overwritten
     (base / "1" / "keep").write_text("v1")
     before = (base / "tflite" / "tiny_int8.tflite").read_bytes()
-    proc = subprocess.run(cmd + ["--version=1"], capture_output=True, text=True, timeout=300,
-                          cwd=str(tmp_path))
+    proc = subprocess.run(
+        cmd + ["--version=1"], capture_output=True, text=True, timeout=300, cwd=str(tmp_path)
+    )
     assert proc.returncode == 1 and "version=1" in proc.stderr
     assert os.listdir(base / "1") == ["keep"]
     assert (base / "tflite" / "tiny_int8.tflite").read_bytes() == before
@@ -324,7 +369,9 @@ def test_auto_quantizations_leave_int8_out_only_for_group_or_layer_norm():
     inputs = keras.Input((8, 8, 3), name="image")
     conv = keras.layers.Conv2D(4, 3, padding="same")(inputs)
     plain = keras.Model(inputs, keras.layers.Conv2D(3, 1, name="image_out")(conv))
-    normed = keras.Model(inputs, keras.layers.Conv2D(3, 1)(keras.layers.GroupNormalization(groups=-1)(conv)))
+    normed = keras.Model(
+        inputs, keras.layers.Conv2D(3, 1)(keras.layers.GroupNormalization(groups=-1)(conv))
+    )
     assert auto_quantizations(lint_generator(plain)) == list(QUANTIZATIONS)
     assert "int8" in QUANTIZATIONS
     assert auto_quantizations(lint_generator(normed)) == [q for q in QUANTIZATIONS if q != "int8"]
@@ -340,8 +387,14 @@ def test_onnx_export_of_image_generators(tmp_path, family):
         "srgan": lambda: srresnet_generator(scale=2, residual_blocks=1, filters=4),
         "inpainting": lambda: gated_generator(image_size=16, filters=4, dilations=(2,)),
     }[family]()
-    report = export_generator(generator, family, output_dir=str(tmp_path), formats="onnx",
-                              image_size=16 if family != "srgan" else 8, verbose=False)
+    report = export_generator(
+        generator,
+        family,
+        output_dir=str(tmp_path),
+        formats="onnx",
+        image_size=16 if family != "srgan" else 8,
+        verbose=False,
+    )
     onnx = next(a for a in report["artifacts"] if a["key"] == "onnx")
     assert onnx["max_abs_error"] <= 1e-4
     import onnxruntime as ort

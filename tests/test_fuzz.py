@@ -128,9 +128,20 @@ def _train_module():
     return keras_gan.cli._load("train.py")
 
 
-TINY_TRAIN = ["--model=gan", "--dataset=builtin:digits", "--image_size=16", "--channels=1",
-              "--filters=4", "--latent_dim=8", "--batch_size=4", "--epochs=1",
-              "--steps_per_epoch=1", "--verbose=0", "--export=none", "--samples=4"]
+TINY_TRAIN = [
+    "--model=gan",
+    "--dataset=builtin:digits",
+    "--image_size=16",
+    "--channels=1",
+    "--filters=4",
+    "--latent_dim=8",
+    "--batch_size=4",
+    "--epochs=1",
+    "--steps_per_epoch=1",
+    "--verbose=0",
+    "--export=none",
+    "--samples=4",
+]
 
 
 # ------------------------------------------------------------------ hostile files
@@ -138,13 +149,22 @@ TINY_TRAIN = ["--model=gan", "--dataset=builtin:digits", "--image_size=16", "--c
 
 def _png(width, height, raw, bit_depth=8, color_type=2):
     """A PNG file with any header (no check that `raw` matches it)."""
+
     def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 GRAY16 = np.linspace(0, 65535, 24 * 24).reshape(24, 24).astype(np.uint16)
@@ -156,12 +176,14 @@ def _valid_images(folder):
     Image.fromarray(GRAY16).save(folder / "gray16.png")  # PIL: mode I;16
     rgb16 = np.zeros((24, 24, 3), ">u2")
     rgb16[..., 0], rgb16[..., 1] = 65535, 32768
-    (folder / "rgb16.png").write_bytes(_png(24, 24, b"".join(
-        b"\x00" + row.tobytes() for row in rgb16), bit_depth=16))
+    (folder / "rgb16.png").write_bytes(
+        _png(24, 24, b"".join(b"\x00" + row.tobytes() for row in rgb16), bit_depth=16)
+    )
     Image.new("CMYK", (24, 24), (0, 255, 255, 0)).save(folder / "cmyk.jpg")  # red
     frames = [Image.new("RGB", (24, 24), color) for color in ((255, 0, 0), (0, 0, 255))]
-    frames[0].save(folder / "animated.gif", save_all=True, append_images=frames[1:],
-                   duration=100, loop=0)
+    frames[0].save(
+        folder / "animated.gif", save_all=True, append_images=frames[1:], duration=100, loop=0
+    )
     # Stored 32 wide x 16 high, left half blue; orientation 6: shown rotated 90 degrees
     # clockwise, 16 wide x 32 high with the blue half on top.
     exif_image = Image.new("RGB", (32, 16), (255, 0, 0))
@@ -183,7 +205,7 @@ def _corrupt_images(folder):
         "truncated.png": png[: len(png) * 9 // 10],
         "truncated.jpg": jpg[: len(jpg) * 9 // 10],  # PIL's verify() passes it
         "huge_header.png": _png(100_000, 100_000, b"\x00" * 10),  # 10^10 px claimed
-        "huge_header.jpg": jpg[: sof + 5] + struct.pack(">HH", 65000, 65000) + jpg[sof + 9:],
+        "huge_header.jpg": jpg[: sof + 5] + struct.pack(">HH", 65000, 65000) + jpg[sof + 9 :],
         "text.jpg": b"not an image\n",
     }
     for name, content in files.items():
@@ -197,8 +219,9 @@ def generators(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz_generators")
     keras.utils.set_random_seed(0)
     networks = {
-        "gan": keras_gan.networks.dcgan_generator(latent_dim=8, image_size=16, channels=3,
-                                                  filters=4),
+        "gan": keras_gan.networks.dcgan_generator(
+            latent_dim=8, image_size=16, channels=3, filters=4
+        ),
         "srgan": keras_gan.networks.srresnet_generator(scale=2, residual_blocks=1, filters=4),
         "inpainting": keras_gan.networks.gated_generator(filters=4, dilations=(2,)),
     }
@@ -224,8 +247,10 @@ def _listing(folder):
     entries = []
     for root, dirs, files in os.walk(folder):
         entries += [(os.path.relpath(os.path.join(root, d), folder), None) for d in dirs]
-        entries += [(os.path.relpath(os.path.join(root, f), folder),
-                     os.path.getsize(os.path.join(root, f))) for f in files]
+        entries += [
+            (os.path.relpath(os.path.join(root, f), folder), os.path.getsize(os.path.join(root, f)))
+            for f in files
+        ]
     return sorted(entries)
 
 
@@ -343,8 +368,11 @@ def test_dataset_specs_and_flag_values(tmp_path, image_folders):
                 _error(result, "train.py", expected)
                 assert result["code"] == 2, result
             assert not out.exists(), arg  # refused before anything was written
-            _count("clean error", checked_outputs=True,
-                   group="dataset specs, train.py" if arg.startswith("--dataset") else None)
+            _count(
+                "clean error",
+                checked_outputs=True,
+                group="dataset specs, train.py" if arg.startswith("--dataset") else None,
+            )
 
 
 def test_export_and_predict_flag_values(tmp_path, generators, image_folders):
@@ -359,18 +387,28 @@ def test_export_and_predict_flag_values(tmp_path, generators, image_folders):
         ([gan, "--name=../escape"], "Received: name='../escape'"),
         ([gan, "--name=.hidden"], "Received: name='.hidden'"),
         ([srgan, "--image_size=-1", "--formats=tflite"], "Received: image_size=-1"),
-        ([srgan, "--image_size=8", "--quantize=int8", "--formats=tflite",
-          "--representative_data=folder:/does/not/exist"], "Received: dataset=\"folder:"),
+        (
+            [
+                srgan,
+                "--image_size=8",
+                "--quantize=int8",
+                "--formats=tflite",
+                "--representative_data=folder:/does/not/exist",
+            ],
+            'Received: dataset="folder:',
+        ),
         ([f"--generator={tmp_path}"], "Generator file not found"),
         ([f"--generator={image}"], "as a Keras model in safe mode"),
     ]
     with _cli(export_cli.define_flags):
         for args, expected in export_cases:
-            result = _main(export_cli.main, "export.py",
-                           [*args, f"--output_dir={out}", "--noverify"])
+            result = _main(
+                export_cli.main, "export.py", [*args, f"--output_dir={out}", "--noverify"]
+            )
             _error(result, "export.py", expected)
             assert not out.exists() or not any(  # no version folder
-                name.isdigit() for _, dirs, _ in os.walk(out) for name in dirs), args
+                name.isdigit() for _, dirs, _ in os.walk(out) for name in dirs
+            ), args
             _count("clean error", checked_outputs=True)
     predict_cases = [
         ([srgan, f"--input={image}", "--num_samples=4"], "exclude each other"),
@@ -385,8 +423,11 @@ def test_export_and_predict_flag_values(tmp_path, generators, image_folders):
     ]
     with _cli(predict_cli.define_flags):
         for args, expected in predict_cases:
-            result = _main(predict_cli.main, "keras-gan-predict",
-                           [*args, f"--output={out / 'p.png'}", "--noprogress"])
+            result = _main(
+                predict_cli.main,
+                "keras-gan-predict",
+                [*args, f"--output={out / 'p.png'}", "--noprogress"],
+            )
             _error(result, "keras-gan-predict", expected)
             assert result["code"] == 2 and not (out / "p.png").exists(), args
             _count("clean error", checked_outputs=True)
@@ -399,8 +440,10 @@ def test_images_in_training_folders(tmp_path, image_folders):
     """The training decoder (TensorFlow's, in tf.data): unusual images work, corrupt ones
     are left out with one warning naming each, a folder name that is not UTF-8 works."""
     valid = image_folders["root"] / "valid"
-    decoded = {name: decode_image_file(os.path.join(valid, name)).numpy()
-               for name in image_folders["valid"]}
+    decoded = {
+        name: decode_image_file(os.path.join(valid, name)).numpy()
+        for name in image_folders["valid"]
+    }
     gray16 = decoded["gray16.png"][..., 0]
     np.testing.assert_allclose(gray16, GRAY16 / 65535.0, atol=1e-6)  # scaled, not clipped
     np.testing.assert_allclose(decoded["rgb16.png"][0, 0], [1.0, 32768 / 65535, 0.0], atol=1e-6)
@@ -425,22 +468,25 @@ def test_images_in_training_folders(tmp_path, image_folders):
 
     # The whole pipeline over the mixed folder, and class folders, one not UTF-8.
     with pytest.warns(UnreadableFilesWarning):
-        data = image_dataset(f"folder:{mixed}", image_size=16, channels=3, batch_size=1,
-                             shuffle=False, repeat=False)
+        data = image_dataset(
+            f"folder:{mixed}", image_size=16, channels=3, batch_size=1, shuffle=False, repeat=False
+        )
     images = [batch["image"].numpy() for batch in data.dataset]
     assert len(images) == len(image_folders["valid"]) and all(np.isfinite(i).all() for i in images)
     classes = tmp_path / "classes"
     _write_good(classes / "cats", 2)
     _write_good(classes / os.fsdecode(b"b\xe9b\xe9s"), 2, start=2)  # Latin-1 "bébés"
-    data = image_dataset(f"folder:{classes}", image_size=16, channels=3, batch_size=1,
-                         shuffle=False, repeat=False)
+    data = image_dataset(
+        f"folder:{classes}", image_size=16, channels=3, batch_size=1, shuffle=False, repeat=False
+    )
     assert data.num_classes == 2 and [int(b["label"][0]) for b in data.dataset] == [0, 0, 1, 1]
     _count("worked")
     # A symlink back up the tree: every image once, no endless listing.
     _write_good(tmp_path / "loop" / "sub", 1)
     os.symlink("..", tmp_path / "loop" / "sub" / "up")
     assert [os.path.relpath(p, tmp_path) for p in list_image_files(str(tmp_path / "loop"))] == [
-        os.path.join("loop", "sub", "good_0.png")]
+        os.path.join("loop", "sub", "good_0.png")
+    ]
     _count("worked")
 
 
@@ -453,7 +499,9 @@ def test_images_in_predict(tmp_path, generators, image_folders):
     """predict.py (PIL): unusual images are read right (EXIF applied) and predicted, with
     their names kept; a corrupt one is one line naming it, and nothing is written."""
     valid = image_folders["root"] / "valid"
-    read = {name: (read_image(os.path.join(valid, name)) + 1) / 2 for name in image_folders["valid"]}
+    read = {
+        name: (read_image(os.path.join(valid, name)) + 1) / 2 for name in image_folders["valid"]
+    }
     np.testing.assert_allclose(read["gray16.png"][..., 0], GRAY16 / 65535.0, atol=0.5 / 255)
     assert np.all(read["gray16.png"][..., 0] == read["gray16.png"][..., 2])  # gray -> RGB
     np.testing.assert_allclose(read["rgb16.png"][0, 0], [1.0, 128 / 255, 0.0], atol=1e-6)
@@ -463,7 +511,10 @@ def test_images_in_predict(tmp_path, generators, image_folders):
     assert rotated.shape == (32, 16, 3)  # shown upright: 16 wide, 32 high, blue on top
     assert _near(rotated[:12], [0, 0, 1]) and _near(rotated[20:], [1, 0, 0])
 
-    srgan, inpainting = f"--generator={generators['srgan']}", f"--generator={generators['inpainting']}"
+    srgan, inpainting = (
+        f"--generator={generators['srgan']}",
+        f"--generator={generators['inpainting']}",
+    )
     out = tmp_path / "out"
     hole = np.zeros((24, 24), np.uint16)
     hole[4:12, 4:12] = 65535
@@ -474,20 +525,32 @@ def test_images_in_predict(tmp_path, generators, image_folders):
     (tmp_path / "zero_mask.png").write_bytes(b"")
     mixed_dir = tmp_path / "good_then_truncated"
     _write_good(mixed_dir, 1)
-    (mixed_dir / "z_truncated.jpg").write_bytes((image_folders["root"] / "corrupt" /
-                                                  "truncated.jpg").read_bytes())
+    (mixed_dir / "z_truncated.jpg").write_bytes(
+        (image_folders["root"] / "corrupt" / "truncated.jpg").read_bytes()
+    )
     with _cli(predict_cli.define_flags):
-        result = _main(predict_cli.main, "keras-gan-predict",
-                       [srgan, f"--input={valid}", f"--output={out}", "--noprogress"])
+        result = _main(
+            predict_cli.main,
+            "keras-gan-predict",
+            [srgan, f"--input={valid}", f"--output={out}", "--noprogress"],
+        )
         assert result["code"] == 0 and not result["trace"], result
         for name in image_folders["valid"]:
             stem, ext = os.path.splitext(name)
             written = read_image(str(out / (stem + (ext if ext in (".png", ".jpg") else ".png"))))
             assert written.shape[:2] == tuple(2 * s for s in read[name].shape[:2]), name
             _count("worked", checked_outputs=True)
-        result = _main(predict_cli.main, "keras-gan-predict",
-                       [inpainting, f"--input={valid / 'cmyk.jpg'}", f"--mask={tmp_path / 'mask16.png'}",
-                        f"--output={out / 'filled.png'}", "--noprogress"])
+        result = _main(
+            predict_cli.main,
+            "keras-gan-predict",
+            [
+                inpainting,
+                f"--input={valid / 'cmyk.jpg'}",
+                f"--mask={tmp_path / 'mask16.png'}",
+                f"--output={out / 'filled.png'}",
+                "--noprogress",
+            ],
+        )
         assert result["code"] == 0 and (out / "filled.png").is_file(), result
         _count("worked", checked_outputs=True)
 
@@ -495,13 +558,20 @@ def test_images_in_predict(tmp_path, generators, image_folders):
         cases = [([srgan, f"--input={corrupt / name}"], name) for name in image_folders["corrupt"]]
         cases += [
             ([srgan, f"--input={mixed_dir}"], "z_truncated.jpg"),  # fails before writing good_0
-            ([inpainting, f"--input={valid / 'cmyk.jpg'}", f"--mask={tmp_path / 'zero_mask.png'}"],
-             "zero_mask.png"),
+            (
+                [
+                    inpainting,
+                    f"--input={valid / 'cmyk.jpg'}",
+                    f"--mask={tmp_path / 'zero_mask.png'}",
+                ],
+                "zero_mask.png",
+            ),
         ]
         for args, expected in cases:
             target = tmp_path / "refused"
-            result = _main(predict_cli.main, "keras-gan-predict",
-                           [*args, f"--output={target}", "--noprogress"])
+            result = _main(
+                predict_cli.main, "keras-gan-predict", [*args, f"--output={target}", "--noprogress"]
+            )
             _error(result, "keras-gan-predict", expected)
             assert not target.exists(), args
             _count("clean error", checked_outputs=True)
@@ -530,7 +600,8 @@ def _hostile_keras_files(folder, generator):
 
     marker = folder / "PWNED"
     config = lambda module, name, cfg: json.dumps(  # noqa: E731
-        {"module": module, "class_name": name, "config": cfg, "registered_name": name})
+        {"module": module, "class_name": name, "config": cfg, "registered_name": name}
+    )
     other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
     image = keras.Input((16, 16, 3), name="image")
     lambda_model = keras.Model(image, keras.layers.Lambda(lambda t: t * 2.0)(image))
@@ -542,23 +613,36 @@ def _hostile_keras_files(folder, generator):
         "bad_crc.keras": (bytes(corrupt), "Bad CRC-32"),
         "bad_deflate.keras": (_corrupt_deflated(members), "while decompressing"),
         "text.keras": (b"hello", "not a zip archive"),
-        "os_system.keras": (rezip(**{"config.json": config(
-            "os", "system", {"command": f"touch {marker}"})}), "Could not locate class 'system'"),
-        "popen.keras": (rezip(**{"config.json": config(
-            "subprocess", "Popen", {"args": ["touch", str(marker)]})}), "'Popen'"),
-        "unknown_class.keras": (rezip(**{"config.json": config("nowhere", "Thing", {})}), "'Thing'"),
+        "os_system.keras": (
+            rezip(**{"config.json": config("os", "system", {"command": f"touch {marker}"})}),
+            "Could not locate class 'system'",
+        ),
+        "popen.keras": (
+            rezip(
+                **{"config.json": config("subprocess", "Popen", {"args": ["touch", str(marker)]})}
+            ),
+            "'Popen'",
+        ),
+        "unknown_class.keras": (
+            rezip(**{"config.json": config("nowhere", "Thing", {})}),
+            "'Thing'",
+        ),
         "config_list.keras": (rezip(**{"config.json": "[1, 2, 3]"}), "safe mode"),
         "config_not_json.keras": (rezip(**{"config.json": "{not json"}), "safe mode"),
         "no_config.keras": (rezip(**{"config.json": None}), "config.json"),
         "no_weights.keras": (rezip(**{"model.weights.h5": None}), "model.weights"),
         "bad_weights.keras": (rezip(**{"model.weights.h5": b"garbage"}), "safe mode"),
-        "other_models_config.keras": (rezip(**{"config.json": json.dumps(
-            keras.saving.serialize_keras_object(other))}), "safe mode"),
+        "other_models_config.keras": (
+            rezip(**{"config.json": json.dumps(keras.saving.serialize_keras_object(other))}),
+            "safe mode",
+        ),
     }
     for name, (content, _) in files.items():
         (folder / name).write_bytes(content)
-    return {**{name: expected for name, (_, expected) in files.items()},
-            "lambda.keras": "Lambda"}, marker
+    return {
+        **{name: expected for name, (_, expected) in files.items()},
+        "lambda.keras": "Lambda",
+    }, marker
 
 
 def _corrupt_deflated(members):
@@ -571,7 +655,7 @@ def _corrupt_deflated(members):
     data, rng = buffer.getvalue(), np.random.default_rng(0)
     for _ in range(200):
         garbled = bytearray(data)
-        garbled[len(data) // 3:len(data) // 3 + 64] = rng.integers(0, 256, 64, np.uint8).tobytes()
+        garbled[len(data) // 3 : len(data) // 3 + 64] = rng.integers(0, 256, 64, np.uint8).tobytes()
         try:
             with zipfile.ZipFile(io.BytesIO(garbled)) as archive:
                 archive.read("model.weights.h5")
@@ -589,23 +673,43 @@ def test_keras_files(tmp_path, generators):
     out = tmp_path / "exported"
     with _cli(export_cli.define_flags):
         for name, expected in files.items():
-            result = _main(export_cli.main, "export.py",
-                           [f"--generator={tmp_path / 'models' / name}", f"--output_dir={out}",
-                            "--formats=saved_model", "--noverify"])
+            result = _main(
+                export_cli.main,
+                "export.py",
+                [
+                    f"--generator={tmp_path / 'models' / name}",
+                    f"--output_dir={out}",
+                    "--formats=saved_model",
+                    "--noverify",
+                ],
+            )
             _error(result, "export.py", expected)
             assert name in result["stderr"] and result["code"] == 1
             assert not out.exists()
             _count("clean error", checked_outputs=True)
-    some = ["truncated_half.keras", "bad_crc.keras", "os_system.keras", "config_list.keras",
-            "no_config.keras", "lambda.keras"]
+    some = [
+        "truncated_half.keras",
+        "bad_crc.keras",
+        "os_system.keras",
+        "config_list.keras",
+        "no_config.keras",
+        "lambda.keras",
+    ]
     image = tmp_path / "image.png"
     _write_good(tmp_path, 1)
     os.replace(tmp_path / "good_0.png", image)
     with _cli(predict_cli.define_flags):
         for name in some:
-            result = _main(predict_cli.main, "keras-gan-predict",
-                           [f"--generator={tmp_path / 'models' / name}", f"--input={image}",
-                            f"--output={tmp_path / 'predicted.png'}", "--noprogress"])
+            result = _main(
+                predict_cli.main,
+                "keras-gan-predict",
+                [
+                    f"--generator={tmp_path / 'models' / name}",
+                    f"--input={image}",
+                    f"--output={tmp_path / 'predicted.png'}",
+                    "--noprogress",
+                ],
+            )
             _error(result, "keras-gan-predict", files[name])
             assert not (tmp_path / "predicted.png").exists()
             _count("clean error", checked_outputs=True)
@@ -623,9 +727,16 @@ def test_keras_files(tmp_path, generators):
         others.update({"garbage.tflite": "as a TFLite model", "empty.tflite": "as a TFLite model"})
     with _cli(predict_cli.define_flags):
         for name, expected in others.items():
-            result = _main(predict_cli.main, "keras-gan-predict",
-                           [f"--generator={models / name}", f"--input={image}",
-                            f"--output={tmp_path / 'predicted.png'}", "--noprogress"])
+            result = _main(
+                predict_cli.main,
+                "keras-gan-predict",
+                [
+                    f"--generator={models / name}",
+                    f"--input={image}",
+                    f"--output={tmp_path / 'predicted.png'}",
+                    "--noprogress",
+                ],
+            )
             _error(result, "keras-gan-predict", expected)
             assert not (tmp_path / "predicted.png").exists()
             _count("clean error", checked_outputs=True)
@@ -633,11 +744,16 @@ def test_keras_files(tmp_path, generators):
     with _cli(lambda: evaluate.setdefault("module", keras_gan.cli._load("evaluate.py"))):
         for name in some:
             for role in ("generator", "classifier"):
-                models = {"generator": generators["gan"], "classifier": generators["gan"],
-                          role: str(tmp_path / "models" / name)}
-                result = _main(evaluate["module"].main, "evaluate.py",
-                               ["--model=gan", "--num_samples=4",
-                                *(f"--{k}={v}" for k, v in models.items())])
+                models = {
+                    "generator": generators["gan"],
+                    "classifier": generators["gan"],
+                    role: str(tmp_path / "models" / name),
+                }
+                result = _main(
+                    evaluate["module"].main,
+                    "evaluate.py",
+                    ["--model=gan", "--num_samples=4", *(f"--{k}={v}" for k, v in models.items())],
+                )
                 _error(result, "evaluate.py", files[name])
                 assert result["code"] == 2
                 _count("clean error")
@@ -655,8 +771,18 @@ def test_export_paths(tmp_path, generators, monkeypatch):
     base = out / "gan_export"
 
     def export(*args):
-        return _main(export_cli.main, "export.py", [gan, "--name=gan_export", f"--output_dir={out}",
-                                                    "--formats=saved_model", "--noverify", *args])
+        return _main(
+            export_cli.main,
+            "export.py",
+            [
+                gan,
+                "--name=gan_export",
+                f"--output_dir={out}",
+                "--formats=saved_model",
+                "--noverify",
+                *args,
+            ],
+        )
 
     with _cli(export_cli.define_flags):
         result = export()
@@ -672,8 +798,11 @@ def test_export_paths(tmp_path, generators, monkeypatch):
 
         refused(["--version=1"], "never overwritten")
         (tmp_path / "a_file").write_text("x")
-        result = _main(export_cli.main, "export.py", [gan, f"--output_dir={tmp_path / 'a_file'}",
-                                                      "--formats=saved_model", "--noverify"])
+        result = _main(
+            export_cli.main,
+            "export.py",
+            [gan, f"--output_dir={tmp_path / 'a_file'}", "--formats=saved_model", "--noverify"],
+        )
         _error(result, "export.py", "Not a directory")
         _count("clean error", checked_outputs=True)
         (base / "tflite").write_text("a file where the tflite folder goes")
@@ -689,25 +818,35 @@ def test_export_paths(tmp_path, generators, monkeypatch):
         before = _listing(base)
 
         with monkeypatch.context() as patch:  # the disk fills while the SavedModel is written
+
             def full_disk(generator, spec, path, **kwargs):
                 os.makedirs(os.path.join(path, "variables"))
                 with open(os.path.join(path, "saved_model.pb"), "wb") as f:
                     f.write(b"\x08\x01" * 100)
                 raise tf.errors.ResourceExhaustedError(
-                    None, None, f"{path}/saved_model.pb.tmp1234; No space left on device")
+                    None, None, f"{path}/saved_model.pb.tmp1234; No space left on device"
+                )
 
             patch.setattr(exporter_lib.saved_model_lib, "write_saved_model", full_disk)
             refused([], "No space left on device")
         os.makedirs(tmp_path / "read_only")
         with monkeypatch.context() as patch:  # a read-only output folder
             _refuse_writes(patch, tmp_path / "read_only")
-            result = _main(export_cli.main, "export.py",
-                           [gan, f"--output_dir={tmp_path / 'read_only'}", "--formats=saved_model",
-                            "--noverify"])
+            result = _main(
+                export_cli.main,
+                "export.py",
+                [
+                    gan,
+                    f"--output_dir={tmp_path / 'read_only'}",
+                    "--formats=saved_model",
+                    "--noverify",
+                ],
+            )
         _error(result, "export.py", "Read-only file system")
         assert os.listdir(tmp_path / "read_only") == []
         _count("clean error", checked_outputs=True)
         with monkeypatch.context() as patch:  # the disk fills while the report is written
+
             def full_disk_dump(obj, f, **kwargs):
                 f.write(json.dumps(obj, **kwargs)[:100])
                 raise _enospc()
@@ -739,21 +878,29 @@ def test_train_paths_backups_and_a_hostile_folder(tmp_path, image_folders, monke
         os.makedirs(tmp_path / "read_only")
         with monkeypatch.context() as patch:
             _refuse_writes(patch, tmp_path / "read_only")
-            result = _main(train.main, "train.py", [*TINY_TRAIN,
-                                                    f"--output_dir={tmp_path / 'read_only' / 'run'}"])
+            result = _main(
+                train.main,
+                "train.py",
+                [*TINY_TRAIN, f"--output_dir={tmp_path / 'read_only' / 'run'}"],
+            )
         _error(result, "train.py", "Read-only file system")
         assert result["code"] == 1 and os.listdir(tmp_path / "read_only") == []
         _count("clean error", checked_outputs=True)
         (tmp_path / "a_file").write_text("x")
-        result = _main(train.main, "train.py", [*TINY_TRAIN, f"--output_dir={tmp_path / 'a_file' / 'run'}"])
+        result = _main(
+            train.main, "train.py", [*TINY_TRAIN, f"--output_dir={tmp_path / 'a_file' / 'run'}"]
+        )
         _error(result, "train.py", "Not a directory")
         _count("clean error", checked_outputs=True)
 
         # Corrupt backups: refused, kept as they are, --resume=false named.
-        for name, files in {"weights": {"state.json": '{"step": 1, "epoch": 1, "steps_per_epoch": 1}',
-                                        "state.weights.h5": "garbage"},
-                            "metadata": {"state.json": '{"step": 1, "epo',
-                                         "state.weights.h5": "garbage"}}.items():
+        for name, files in {
+            "weights": {
+                "state.json": '{"step": 1, "epoch": 1, "steps_per_epoch": 1}',
+                "state.weights.h5": "garbage",
+            },
+            "metadata": {"state.json": '{"step": 1, "epo', "state.weights.h5": "garbage"},
+        }.items():
             latest = tmp_path / name / "backup" / "latest"
             latest.mkdir(parents=True)
             for file, text in files.items():
@@ -776,8 +923,13 @@ def test_train_paths_backups_and_a_hostile_folder(tmp_path, image_folders, monke
                 raise _enospc(path)
             return real_save_weights(self, path, *a, **k)
 
-        hostile = [*args, f"--dataset=folder:{image_folders['mixed']}", "--channels=3",
-                   "--batch_size=2", "--epochs=2"]
+        hostile = [
+            *args,
+            f"--dataset=folder:{image_folders['mixed']}",
+            "--channels=3",
+            "--batch_size=2",
+            "--epochs=2",
+        ]
         with monkeypatch.context() as patch:
             patch.setattr(keras.Model, "save_weights", full_disk_save_weights)
             result = _main(train.main, "train.py", hostile)
@@ -873,10 +1025,14 @@ def test_tally(capsys):
         pytest.skip("no fuzz case ran in this process")
     assert TALLY["cases"] == TALLY["clean error"] + TALLY["worked"]
     with capsys.disabled():
-        print(f"\nfuzz tally: {TALLY['cases']} cases: {TALLY['clean error']} clean one-line "
-              f"errors (non-zero exit, no traceback), {TALLY['worked']} worked as they should; "
-              f"output folders checked after {TALLY['outputs checked']} (nothing half-written "
-              f"or lost)")
+        print(
+            f"\nfuzz tally: {TALLY['cases']} cases: {TALLY['clean error']} clean one-line "
+            f"errors (non-zero exit, no traceback), {TALLY['worked']} worked as they should; "
+            f"output folders checked after {TALLY['outputs checked']} (nothing half-written "
+            f"or lost)"
+        )
         for group, outcomes in BY_GROUP.items():
-            print(f"  {group}: {sum(outcomes.values())} ({outcomes['clean error']} errors, "
-                  f"{outcomes['worked']} worked)")
+            print(
+                f"  {group}: {sum(outcomes.values())} ({outcomes['clean error']} errors, "
+                f"{outcomes['worked']} worked)"
+            )

@@ -1,4 +1,3 @@
-
 import gan_test_helper as helper
 import keras
 import numpy as np
@@ -11,8 +10,14 @@ LATENT = 8
 
 def tiny_gan(loss="non_saturating", num_classes=None, ema_decay=None, **kwargs):
     model = keras_gan.GAN.dcgan(
-        latent_dim=LATENT, image_size=16, channels=1, num_classes=num_classes, filters=4,
-        ema_decay=ema_decay, seed=1, **kwargs,
+        latent_dim=LATENT,
+        image_size=16,
+        channels=1,
+        num_classes=num_classes,
+        filters=4,
+        ema_decay=ema_decay,
+        seed=1,
+        **kwargs,
     )
     model.compile(
         generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
@@ -46,7 +51,9 @@ def z(n=4):
     return np.random.default_rng(3).standard_normal((n, LATENT)).astype("float32")
 
 
-@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"])
+@pytest.mark.parametrize(
+    "loss", ["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"]
+)
 def test_fit_step_every_loss(loss):
     model = tiny_gan(loss)
     logs = helper.check_fit_step(model, images_only(4))
@@ -108,7 +115,9 @@ def test_save_load_with_ema(tmp_path):
     model = tiny_gan(ema_decay=0.9)
     helper.check_fit_step(model, images_only(4))
     loaded = helper.check_save_load(model, z(), tmp_path)
-    np.testing.assert_array_equal(loaded.ema_generator.get_weights()[0], model.ema_generator.get_weights()[0])
+    np.testing.assert_array_equal(
+        loaded.ema_generator.get_weights()[0], model.ema_generator.get_weights()[0]
+    )
 
 
 def test_generator_file_loads_with_keras(tmp_path):
@@ -141,19 +150,34 @@ def test_dcgan_sizes_and_channels():
 
 def test_extra_convs_add_3x3_convolutions_per_resolution():
     def convs(model, kernel):
-        return sum(1 for layer in model.layers
-                   if isinstance(layer, keras.layers.Conv2D)
-                   and not isinstance(layer, keras.layers.Conv2DTranspose)
-                   and layer.kernel_size == (kernel, kernel))
+        return sum(
+            1
+            for layer in model.layers
+            if isinstance(layer, keras.layers.Conv2D)
+            and not isinstance(layer, keras.layers.Conv2DTranspose)
+            and layer.kernel_size == (kernel, kernel)
+        )
 
     # 28 px: 7 -> 14 -> 28; the generator refines at 7 and 14, the discriminator at 14 and 7.
     for extra in (0, 1, 2):
-        model = keras_gan.GAN.dcgan(latent_dim=4, image_size=28, channels=1, filters=2,
-                                    extra_convs=extra, discriminator_norm="spectral")
+        model = keras_gan.GAN.dcgan(
+            latent_dim=4,
+            image_size=28,
+            channels=1,
+            filters=2,
+            extra_convs=extra,
+            discriminator_norm="spectral",
+        )
         assert convs(model.generator, 3) == 2 * extra
-        spectral = [layer for layer in model.discriminator.layers
-                    if isinstance(layer, keras.layers.SpectralNormalization)]
-        assert sum(getattr(layer.layer, "kernel_size", None) == (3, 3) for layer in spectral) == 2 * extra
+        spectral = [
+            layer
+            for layer in model.discriminator.layers
+            if isinstance(layer, keras.layers.SpectralNormalization)
+        ]
+        assert (
+            sum(getattr(layer.layer, "kernel_size", None) == (3, 3) for layer in spectral)
+            == 2 * extra
+        )
         assert tuple(model.generator(z(2)[:, :4]).shape) == (2, 28, 28, 1)
         assert tuple(model.discriminator(np.zeros((2, 28, 28, 1), "float32")).shape) == (2, 1)
     for bad in (-1, 1.5, True):

@@ -23,7 +23,8 @@ SIZE = 32
 
 def tiny_inpainting(two_stage=False, **kwargs):
     model = keras_gan.InpaintingGAN.deepfill(
-        image_size=SIZE, filters=4, dilations=(2,), two_stage=two_stage, seed=1, **kwargs)
+        image_size=SIZE, filters=4, dilations=(2,), two_stage=two_stage, seed=1, **kwargs
+    )
     model.compile(
         generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
         discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
@@ -38,7 +39,7 @@ def inpainting_batch(batch_size):
     masks = np.zeros((batch_size, SIZE, SIZE, 1), "float32")
     for i in range(batch_size):
         top, left = rng.integers(0, SIZE // 2, 2)
-        masks[i, top:top + SIZE // 2, left:left + SIZE // 3] = 1.0
+        masks[i, top : top + SIZE // 2, left : left + SIZE // 3] = 1.0
     return {"image": images, "mask": masks}
 
 
@@ -63,8 +64,9 @@ def test_gated_conv_shapes_and_config():
 
 @pytest.mark.parametrize("two_stage,skips", [(False, True), (True, True), (False, False)])
 def test_hole_pixels_are_ignored_and_known_pixels_kept(two_stage, skips):
-    generator = keras_gan.networks.gated_generator(filters=4, dilations=(2,), two_stage=two_stage,
-                                                   skip_connections=skips)
+    generator = keras_gan.networks.gated_generator(
+        filters=4, dilations=(2,), two_stage=two_stage, skip_connections=skips
+    )
     assert [t.name for t in generator.inputs] == ["image", "mask"]
     batch = inpainting_batch(3)
     images, masks = batch["image"], batch["mask"]
@@ -98,14 +100,16 @@ def mask_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("masks")
     for i in range(3):  # white = hole: a 32 x 16 block of a 64 x 64 image (ratio 1/8)
         pixels = np.zeros((64, 64), np.uint8)
-        pixels[8 * i:8 * i + 32, 16:32] = 255
+        pixels[8 * i : 8 * i + 32, 16:32] = 255
         Image.fromarray(pixels).save(folder / f"{i}.png")
     return str(folder)
 
 
 @pytest.mark.parametrize("kind", ["rect", "free_form", "mixed", "folder", "mixed_folder"])
 def test_mask_generators_ratios_and_determinism(kind, mask_folder):
-    spec = {"folder": f"folder:{mask_folder}", "mixed_folder": f"mixed:{mask_folder}"}.get(kind, kind)
+    spec = {"folder": f"folder:{mask_folder}", "mixed_folder": f"mixed:{mask_folder}"}.get(
+        kind, kind
+    )
     a, b, c = _masks(spec, 0), _masks(spec, 0), _masks(spec, 1)
     assert a.shape == (24, SIZE, SIZE, 1) and a.dtype == np.float32
     assert set(np.unique(a)) <= {0.0, 1.0}
@@ -166,8 +170,9 @@ def test_evaluation_masks_are_fixed_and_bucketed(mask_folder):
     again = keras_gan.data.evaluation_masks(SIZE, per_bucket=3, seed=0)
     for key in sets:
         np.testing.assert_array_equal(sets[key], again[key])
-    folder = keras_gan.data.evaluation_masks(SIZE, per_bucket=2, buckets=[(0.1, 0.2)],
-                                             source=f"folder:{mask_folder}")
+    folder = keras_gan.data.evaluation_masks(
+        SIZE, per_bucket=2, buckets=[(0.1, 0.2)], source=f"folder:{mask_folder}"
+    )
     np.testing.assert_allclose(masks_lib.hole_ratio(folder[(0.1, 0.2)]), 1 / 8)
     with pytest.raises(ValueError, match="Not enough masks"):
         keras_gan.data.evaluation_masks(SIZE, per_bucket=2, source=f"folder:{mask_folder}")
@@ -185,8 +190,14 @@ def image_folder(tmp_path_factory):
 
 def test_inpainting_dataset(image_folder):
     def first(seed):
-        data = keras_gan.data.inpainting_dataset(f"folder:{image_folder}", image_size=SIZE,
-                                                 load_size=40, batch_size=6, mask="rect", seed=seed)
+        data = keras_gan.data.inpainting_dataset(
+            f"folder:{image_folder}",
+            image_size=SIZE,
+            load_size=40,
+            batch_size=6,
+            mask="rect",
+            seed=seed,
+        )
         return data, next(iter(data.dataset))
 
     data, batch = first(3)
@@ -206,16 +217,25 @@ def test_native_fraction_takes_unresized_crops(tmp_path):
 
     def column_steps(fraction):
         data = keras_gan.data.inpainting_dataset(
-            f"folder:{tmp_path}", image_size=SIZE, load_size=128, batch_size=16, mask="rect",
-            flip=False, random_scale=True, native_fraction=fraction, seed=0)
+            f"folder:{tmp_path}",
+            image_size=SIZE,
+            load_size=128,
+            batch_size=16,
+            mask="rect",
+            flip=False,
+            random_scale=True,
+            native_fraction=fraction,
+            seed=0,
+        )
         images = next(iter(data.dataset))["image"].numpy()
         return np.round(np.median(np.diff(images[:, 0, :, 0], axis=-1), axis=-1) * 127.5 / 2)
 
     assert set(column_steps(1.0)) == {1.0}  # every crop at the loaded resolution
     assert max(column_steps(0.0)) > 1.0  # log-uniform sides: some crops resized
     with pytest.raises(ValueError, match="Received: native_fraction=1.5"):
-        keras_gan.data.inpainting_dataset("builtin:photos", image_size=SIZE, load_size=64,
-                                          native_fraction=1.5)
+        keras_gan.data.inpainting_dataset(
+            "builtin:photos", image_size=SIZE, load_size=64, native_fraction=1.5
+        )
 
 
 def test_fit_step_changes_both_networks():
@@ -252,12 +272,15 @@ def test_perceptual_loss(monkeypatch):
 
 def test_bad_arguments():
     good_d = keras_gan.networks.sn_patchgan_discriminator(filters=4, num_layers=2)
-    latent_g = keras_gan.networks.dcgan_generator(latent_dim=4, image_size=16, channels=3, filters=4)
+    latent_g = keras_gan.networks.dcgan_generator(
+        latent_dim=4, image_size=16, channels=3, filters=4
+    )
     with pytest.raises(ValueError, match="inputs named"):
         keras_gan.InpaintingGAN(latent_g, good_d)
     with pytest.raises(ValueError, match="hole_weight"):
-        keras_gan.InpaintingGAN(keras_gan.networks.gated_generator(filters=4, dilations=(2,)),
-                                good_d, hole_weight=-1)
+        keras_gan.InpaintingGAN(
+            keras_gan.networks.gated_generator(filters=4, dilations=(2,)), good_d, hole_weight=-1
+        )
     with pytest.raises(ValueError, match="image_size"):
         keras_gan.networks.gated_generator(image_size=30)
 
@@ -294,8 +317,12 @@ def test_replica_equivalence():
     # atol 5e-6: the last SN-PatchGAN bias has a near-zero hinge gradient (real and fake
     # patch counts cancel), and Adam's first step m / (sqrt(v) + eps) turns float summation
     # differences of ~1e-9 there into ~1e-6; every other weight agrees to 2e-7.
-    helper.check_replica_equivalence("test_inpainting:tiny_inpainting",
-                                     "test_inpainting:inpainting_batch", global_batch=4, atol=5e-6)
+    helper.check_replica_equivalence(
+        "test_inpainting:tiny_inpainting",
+        "test_inpainting:inpainting_batch",
+        global_batch=4,
+        atol=5e-6,
+    )
 
 
 def test_metrics_and_opencv_baselines():
@@ -311,8 +338,13 @@ def test_metrics_and_opencv_baselines():
         np.testing.assert_array_equal(out[known], quantized[known])
     sets = {(0.1, 0.2): masks[:2], (0.2, 0.3): masks[2:]}
     results = inpainting_evaluation.bucket_scores(
-        {"identity": lambda x, m: x, "telea": lambda x, m: inpainting_evaluation.opencv_inpaint(x, m)},
-        images, sets)
+        {
+            "identity": lambda x, m: x,
+            "telea": lambda x, m: inpainting_evaluation.opencv_inpaint(x, m),
+        },
+        images,
+        sets,
+    )
     assert list(results) == ["10-20%", "20-30%"]
     assert results["10-20%"]["identity"]["hole_l1"] == 0.0  # the original is a perfect fill
     assert results["10-20%"]["telea"]["hole_l1"] > 0.0
@@ -326,8 +358,9 @@ def test_metrics_and_opencv_baselines():
 def test_grid_callback(tmp_path):
     model = tiny_inpainting()
     batch = inpainting_batch(3)
-    callback = keras_gan.callbacks.InpaintingGridCallback(str(tmp_path), batch["image"],
-                                                          batch["mask"], scale=2)
+    callback = keras_gan.callbacks.InpaintingGridCallback(
+        str(tmp_path), batch["image"], batch["mask"], scale=2
+    )
     callback.set_model(model)
     callback.on_epoch_end(0)
     grid = np.asarray(Image.open(callback.last_path))
@@ -345,11 +378,25 @@ def test_train_cli_and_export(image_folder, tmp_path):
     """
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "train.py"), "--model=inpainting",
-         f"--dataset=folder:{image_folder}", "--image_size=32", "--batch_size=2", "--filters=4",
-         "--epochs=1", "--steps_per_epoch=2", "--mask=mixed", "--verbose=2",
-         "--export=tflite", f"--output_dir={out}"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            sys.executable,
+            os.path.join(REPO, "train.py"),
+            "--model=inpainting",
+            f"--dataset=folder:{image_folder}",
+            "--image_size=32",
+            "--batch_size=2",
+            "--filters=4",
+            "--epochs=1",
+            "--steps_per_epoch=2",
+            "--mask=mixed",
+            "--verbose=2",
+            "--export=tflite",
+            f"--output_dir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
@@ -365,7 +412,11 @@ def test_train_cli_and_export(image_folder, tmp_path):
     assert [i["name"] for i in report["generator"]["inputs"]] == ["image", "mask"]
     # auto: all four variants (no group norm); int8 calibrated on the --dataset images
     assert [(a["variant"], a["passed"]) for a in report["artifacts"]] == [
-        ("float32", True), ("float16", True), ("dynamic", True), ("int8", True)]
+        ("float32", True),
+        ("float16", True),
+        ("dynamic", True),
+        ("int8", True),
+    ]
 
     batch = inpainting_batch(2)
     images, masks = batch["image"], batch["mask"]
@@ -384,4 +435,6 @@ def test_train_cli_and_export(image_folder, tmp_path):
 
 
 def test_xla_compiles_the_step_once():
-    helper.check_xla_compiles_once("test_inpainting:tiny_inpainting", "test_inpainting:inpainting_batch")
+    helper.check_xla_compiles_once(
+        "test_inpainting:tiny_inpainting", "test_inpainting:inpainting_batch"
+    )

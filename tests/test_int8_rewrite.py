@@ -44,8 +44,7 @@ def test_int8_friendly_replaces_prelu_and_keeps_outputs():
     assert "ReluBlendPReLU" in types and "PReLU" not in types
     assert any(isinstance(layer, keras.layers.PReLU) for layer in model.layers)  # unchanged
     x = np.random.default_rng(1).uniform(-1, 1, (2, 8, 8, 3)).astype(np.float32)
-    np.testing.assert_allclose(rewritten.predict_on_batch(x), model.predict_on_batch(x),
-                               atol=1e-5)
+    np.testing.assert_allclose(rewritten.predict_on_batch(x), model.predict_on_batch(x), atol=1e-5)
     # Slopes >= 1 are not rewritten (relu((1 - a) x) would be wrong there).
     steep = _prelu_model([0.25, 1.5, 0.0, 0.1])
     assert int8_friendly(steep) is steep
@@ -63,9 +62,17 @@ def _ops(path):
 def test_export_int8_has_no_prelu(tmp_path):
     generator = keras_gan.networks.srresnet_generator(scale=2, residual_blocks=1, filters=4)
     images = np.random.default_rng(2).uniform(-1, 1, (100, 8, 8, 3)).astype(np.float32)
-    report = export_generator(generator, name="sr", output_dir=str(tmp_path), formats="tflite",
-                              quantize="float32,int8", representative_data=images,
-                              image_size=8, num_verify=2, verbose=False)
+    report = export_generator(
+        generator,
+        name="sr",
+        output_dir=str(tmp_path),
+        formats="tflite",
+        quantize="float32,int8",
+        representative_data=images,
+        image_size=8,
+        num_verify=2,
+        verbose=False,
+    )
     by_key = {a["key"]: a for a in report["artifacts"]}
     assert by_key["tflite_int8"]["passed"], by_key["tflite_int8"]
     float_ops = _ops(os.path.join(str(tmp_path), "sr", "tflite", "sr_float32.tflite"))

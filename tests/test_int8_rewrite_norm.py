@@ -28,7 +28,7 @@ def _group_norm(x, affine):
 def test_centered_instance_norm_equals_group_norm(affine):
     rng = np.random.default_rng(0)
     # Channels with large offsets and very different contrasts, one nearly constant.
-    x = (rng.normal(size=(2, 6, 5, 4)) * [1.0, 0.01, 3.0, 1e-4] + [5.0, -2.0, 0.0, 1.0])
+    x = rng.normal(size=(2, 6, 5, 4)) * [1.0, 0.01, 3.0, 1e-4] + [5.0, -2.0, 0.0, 1.0]
     x = x.astype(np.float32)
     norm = _group_norm(x, affine)
     gamma = keras.ops.convert_to_numpy(norm.gamma) if affine else None
@@ -74,10 +74,13 @@ def test_int8_friendly_equalizes_instance_norm_convs():
     rewritten = int8_friendly(generator, images)
     types = collections.Counter(type(layer).__name__ for layer in rewritten.layers)
     assert types["CenteredInstanceNorm"] == 7 and types["GroupNormalization"] == 0
-    np.testing.assert_allclose(rewritten.predict_on_batch(images[:4]),
-                               generator.predict_on_batch(images[:4]), atol=1e-4)
+    np.testing.assert_allclose(
+        rewritten.predict_on_batch(images[:4]), generator.predict_on_batch(images[:4]), atol=1e-4
+    )
     # The generator keeps its layers and weights.
-    assert sum(isinstance(layer, keras.layers.GroupNormalization) for layer in generator.layers) == 7
+    assert (
+        sum(isinstance(layer, keras.layers.GroupNormalization) for layer in generator.layers) == 7
+    )
     for before, after in zip(original, generator.weights):
         np.testing.assert_array_equal(before, keras.ops.convert_to_numpy(after))
     # Each convolution before a norm now spans [-1, 1] per channel on the calibration data.
@@ -100,8 +103,9 @@ def test_int8_friendly_leaves_shared_conv_outputs_unscaled():
     rewritten = int8_friendly(model, images)
     assert isinstance(rewritten.layers[2], CenteredInstanceNorm)
     assert rewritten.layers[1] is model.layers[1]  # the conv is not rescaled
-    np.testing.assert_allclose(rewritten.predict_on_batch(images), model.predict_on_batch(images),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        rewritten.predict_on_batch(images), model.predict_on_batch(images), atol=1e-5
+    )
 
 
 def _ops(path):
@@ -110,8 +114,9 @@ def _ops(path):
 
     interpreter = Interpreter(model_path=path)
     dtypes = {t["index"]: np.dtype(t["dtype"]).name for t in interpreter.get_tensor_details()}
-    return collections.Counter(f"{op['op_name']}:{dtypes[op['outputs'][0]]}"
-                               for op in interpreter._get_ops_details())
+    return collections.Counter(
+        f"{op['op_name']}:{dtypes[op['outputs'][0]]}" for op in interpreter._get_ops_details()
+    )
 
 
 def _undelegated_ops(path):
@@ -123,8 +128,10 @@ def _undelegated_ops(path):
     """
     from ai_edge_litert import interpreter as litert
 
-    plain = litert.Interpreter(model_path=path,
-                               experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    plain = litert.Interpreter(
+        model_path=path,
+        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
     count = len(plain._get_ops_details())
     interpreter = litert.Interpreter(model_path=path, num_threads=2)
     interpreter.allocate_tensors()
@@ -147,7 +154,8 @@ def _undelegated_ops(path):
                 read |= set(op["inputs"])
                 grown = True
     return collections.Counter(op["op_name"] for op in nodes if op["index"] in outside), len(
-        partitions)
+        partitions
+    )
 
 
 def _norm_model():
@@ -164,16 +172,19 @@ def _int8_psnr(path, images, reference):
     from ai_edge_litert.interpreter import Interpreter
 
     runner = Interpreter(model_path=path).get_signature_runner("serving_default")
-    (in_name, in_detail), = runner.get_input_details().items()
-    (out_name, out_detail), = runner.get_output_details().items()
+    ((in_name, in_detail),) = runner.get_input_details().items()
+    ((out_name, out_detail),) = runner.get_output_details().items()
     assert in_detail["dtype"] == np.int8 and out_detail["dtype"] == np.int8
-    (in_scale, in_zero), (out_scale, out_zero) = in_detail["quantization"], out_detail[
-        "quantization"]
+    (in_scale, in_zero), (out_scale, out_zero) = (
+        in_detail["quantization"],
+        out_detail["quantization"],
+    )
     outputs = []
     for image in images:
         value = np.clip(np.round(image[None] / in_scale + in_zero), -128, 127).astype(np.int8)
-        outputs.append((runner(**{in_name: value})[out_name].astype(np.float32) - out_zero)
-                       * out_scale)
+        outputs.append(
+            (runner(**{in_name: value})[out_name].astype(np.float32) - out_zero) * out_scale
+        )
     mse = np.mean((np.concatenate(outputs) - reference) ** 2)
     return 10 * np.log10(np.ptp(reference) ** 2 / mse)
 
@@ -196,10 +207,14 @@ def test_convert_tflite_float_scopes_keep_norm_ops_float(tmp_path):
             yield {input_name: image[None]}
 
     paths = {}
-    for key, scopes in (("all_int8", None), ("float_norm", [CenteredInstanceNorm.float_scope]),
-                        ("no_match", ["no_such_scope"])):
-        content = tflite_lib.convert_tflite(str(tmp_path / "sm"), "int8", representative,
-                                            float_scopes=scopes)
+    for key, scopes in (
+        ("all_int8", None),
+        ("float_norm", [CenteredInstanceNorm.float_scope]),
+        ("no_match", ["no_such_scope"]),
+    ):
+        content = tflite_lib.convert_tflite(
+            str(tmp_path / "sm"), "int8", representative, float_scopes=scopes
+        )
         paths[key] = str(tmp_path / f"{key}.tflite")
         with open(paths[key], "wb") as f:
             f.write(content)
@@ -209,8 +224,14 @@ def test_convert_tflite_float_scopes_keep_norm_ops_float(tmp_path):
         assert not [op for op in ops[key] if op.endswith(":float32")], ops[key]
     # The norm's ops (MEAN, SUB, MUL, MEAN, ADD, RSQRT, MUL gamma, MUL) float, one island.
     floats = {op: n for op, n in ops["float_norm"].items() if op.endswith(":float32")}
-    assert floats == {"MEAN:float32": 2, "SUB:float32": 1, "MUL:float32": 3, "ADD:float32": 1,
-                      "RSQRT:float32": 1, "DEQUANTIZE:float32": 1}, ops["float_norm"]
+    assert floats == {
+        "MEAN:float32": 2,
+        "SUB:float32": 1,
+        "MUL:float32": 3,
+        "ADD:float32": 1,
+        "RSQRT:float32": 1,
+        "DEQUANTIZE:float32": 1,
+    }, ops["float_norm"]
     assert ops["float_norm"]["CONV_2D:int8"] == 2 and ops["float_norm"]["QUANTIZE:int8"] == 1
     # Far more accurate (int8 inputs and outputs in both).
     reference = model.predict(images[:10], verbose=0)
@@ -222,21 +243,34 @@ def test_convert_tflite_float_scopes_keep_norm_ops_float(tmp_path):
 
 def test_export_int8_instance_norm_float_between_int8(tmp_path):
     generator = _generator()
-    report = export_generator(generator, name="cg", output_dir=str(tmp_path), formats="tflite",
-                              quantize="float32,int8", representative_data=_images(100),
-                              image_size=16, num_verify=2, verbose=False)
+    report = export_generator(
+        generator,
+        name="cg",
+        output_dir=str(tmp_path),
+        formats="tflite",
+        quantize="float32,int8",
+        representative_data=_images(100),
+        image_size=16,
+        num_verify=2,
+        verbose=False,
+    )
     by_key = {a["key"]: a for a in report["artifacts"]}
     folder = os.path.join(str(tmp_path), "cg", "tflite")
-    float_ops, int8_ops = _ops(os.path.join(folder, "cg_float32.tflite")), _ops(
-        os.path.join(folder, "cg_int8.tflite"))
+    float_ops, int8_ops = (
+        _ops(os.path.join(folder, "cg_float32.tflite")),
+        _ops(os.path.join(folder, "cg_int8.tflite")),
+    )
     assert float_ops["SQUARE:float32"] == 7  # the float32 model is the unchanged network
     # The int8 model: centred norms in float (one DEQUANTIZE/QUANTIZE each), the
     # convolutions, pads and residual adds int8.
     assert int8_ops["SQUARE:float32"] == 0 and int8_ops["RSQRT:float32"] == 7, int8_ops
     assert int8_ops["DEQUANTIZE:float32"] == 7 and int8_ops["QUANTIZE:int8"] == 7, int8_ops
     assert int8_ops["CONV_2D:int8"] == 6 and int8_ops["ADD:int8"] >= 1, int8_ops
-    assert not [op for op in int8_ops if op.startswith(("CONV_2D:", "TRANSPOSE_CONV:"))
-                and not op.endswith(":int8")], int8_ops
+    assert not [
+        op
+        for op in int8_ops
+        if op.startswith(("CONV_2D:", "TRANSPOSE_CONV:")) and not op.endswith(":int8")
+    ], int8_ops
     assert by_key["tflite_int8"]["tensor_dtypes"].get("int8", 0) > 0, by_key["tflite_int8"]
     # XNNPACK runs all but the reflection pads (as in the float32 model).
     undelegated, _ = _undelegated_ops(os.path.join(folder, "cg_int8.tflite"))

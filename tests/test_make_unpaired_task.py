@@ -40,7 +40,7 @@ def test_mappings_are_distinct():
     outputs = {kind: task.mapping(pixels, kind) for kind in task.MAPPINGS}
     kinds = list(outputs)
     for i, a in enumerate(kinds):
-        for b in kinds[i + 1:]:
+        for b in kinds[i + 1 :]:
             assert not np.array_equal(outputs[a], outputs[b]), (a, b)
 
 
@@ -48,8 +48,9 @@ def test_existing_mappings_unchanged():
     pixels = random_pixels()
     np.testing.assert_array_equal(task.mapping(pixels, "invert"), 255 - pixels)
     mixed = np.einsum("ij,hwj->hwi", task.MATRIX, pixels.astype(np.float32) / 255.0)
-    np.testing.assert_array_equal(task.mapping(pixels, "matrix"),
-                                  np.clip(np.round(mixed * 255.0), 0, 255).astype(np.uint8))
+    np.testing.assert_array_equal(
+        task.mapping(pixels, "matrix"), np.clip(np.round(mixed * 255.0), 0, 255).astype(np.uint8)
+    )
 
 
 def test_known_values():
@@ -63,9 +64,7 @@ def test_known_values():
     for kind in ("hue", "contrast", "permute"):
         assert one(kind, [128, 128, 128]) == [128, 128, 128]  # gray stays gray
     assert one("contrast", [0, 0, 0]) == [0, 0, 0] and one("contrast", [255] * 3) == [255] * 3
-    assert one("gamma", [64, 64, 64]) == [
-        round(255 * (64 / 255) ** g) for g in task.GAMMAS
-    ]
+    assert one("gamma", [64, 64, 64]) == [round(255 * (64 / 255) ** g) for g in task.GAMMAS]
     assert one("sepia", [255, 255, 255]) == [255, 255, 239]
     assert one("warm", [100, 100, 100]) == [112, 100, 82]
     assert one("cool", [100, 100, 100]) == [85, 100, 115]
@@ -87,8 +86,9 @@ def test_bad_mapping_arguments():
 
 
 def test_list_prints_every_mapping():
-    out = subprocess.run([sys.executable, SCRIPT, "--mapping=list"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, SCRIPT, "--mapping=list"], capture_output=True, text=True, check=True
+    ).stdout
     assert [line.split()[0] for line in out.splitlines()] == list(task.MAPPINGS)
 
 
@@ -99,14 +99,15 @@ def _crop_sources(image, sources, side):
         h, w = source.shape[:2]
         for y in range(h - side + 1):
             for x in range(w - side + 1):
-                if np.array_equal(source[y:y + side, x:x + side], image):
+                if np.array_equal(source[y : y + side, x : x + side], image):
                     found.add(index)
     return found
 
 
 def _read(folder):
-    return [np.asarray(Image.open(os.path.join(folder, name)))
-            for name in sorted(os.listdir(folder))]
+    return [
+        np.asarray(Image.open(os.path.join(folder, name))) for name in sorted(os.listdir(folder))
+    ]
 
 
 @pytest.mark.parametrize("kind", ["hue", "permute"])
@@ -120,10 +121,23 @@ def test_script_builds_the_task(tmp_path, kind):
         for i, image in enumerate(images):
             Image.fromarray(image).save(tmp_path / folder / f"{i}.png")
     out = tmp_path / "task"
-    subprocess.run([sys.executable, SCRIPT, f"--train_images={tmp_path / 'train'}",
-                    f"--test_images={tmp_path / 'test'}", f"--output_dir={out}", f"--mapping={kind}",
-                    "--size=8", "--crop=8", "--crops_per_image=2", "--seed=3"],
-                   check=True, capture_output=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    subprocess.run(
+        [
+            sys.executable,
+            SCRIPT,
+            f"--train_images={tmp_path / 'train'}",
+            f"--test_images={tmp_path / 'test'}",
+            f"--output_dir={out}",
+            f"--mapping={kind}",
+            "--size=8",
+            "--crop=8",
+            "--crops_per_image=2",
+            "--seed=3",
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     a, b = _read(out / "trainA"), _read(out / "trainB")
     test_a, target, test_b = _read(out / "testA"), _read(out / "testA_target"), _read(out / "testB")
     assert (len(a), len(b), len(test_a), len(target), len(test_b)) == (4, 4, 2, 2, 2)
@@ -131,7 +145,9 @@ def test_script_builds_the_task(tmp_path, kind):
     for image in a:  # A: untransformed crops of the first half
         assert _crop_sources(image, train, 8) <= {0, 1} and _crop_sources(image, train, 8)
     for image in b:  # B: transformed crops of the OTHER half, never of an A source
-        assert _crop_sources(image, mapped_train, 8) <= {2, 3} and _crop_sources(image, mapped_train, 8)
+        assert _crop_sources(image, mapped_train, 8) <= {2, 3} and _crop_sources(
+            image, mapped_train, 8
+        )
         assert not _crop_sources(image, train, 8)
     for i, (image, true) in enumerate(zip(test_a, target)):
         assert _crop_sources(image, test, 8) == {i}

@@ -28,12 +28,24 @@ from keras_gan.models.adversarial_model import AdversarialModel
 # family: (factory of a compiled model, one batch, inputs of model(...), export image size)
 FAMILIES = {
     "gan": (test_gan.tiny_gan, lambda: test_gan.images_only(4), lambda: test_gan.z(2), None),
-    "cyclegan": (test_cyclegan.tiny_cyclegan, lambda: test_cyclegan.unpaired_batch(2),
-                 lambda: test_cyclegan.unpaired_batch(2)["a"], test_cyclegan.SIZE),
-    "srgan": (lambda: test_srgan.tiny_srgan("adversarial"), lambda: test_srgan.sr_batch(2),
-              lambda: test_srgan.sr_batch(2)["lr"], test_srgan.LR),
-    "inpainting": (test_inpainting.tiny_inpainting, lambda: test_inpainting.inpainting_batch(2),
-                   lambda: list(test_inpainting.inpainting_batch(2).values()), test_inpainting.SIZE),
+    "cyclegan": (
+        test_cyclegan.tiny_cyclegan,
+        lambda: test_cyclegan.unpaired_batch(2),
+        lambda: test_cyclegan.unpaired_batch(2)["a"],
+        test_cyclegan.SIZE,
+    ),
+    "srgan": (
+        lambda: test_srgan.tiny_srgan("adversarial"),
+        lambda: test_srgan.sr_batch(2),
+        lambda: test_srgan.sr_batch(2)["lr"],
+        test_srgan.LR,
+    ),
+    "inpainting": (
+        test_inpainting.tiny_inpainting,
+        lambda: test_inpainting.inpainting_batch(2),
+        lambda: list(test_inpainting.inpainting_batch(2).values()),
+        test_inpainting.SIZE,
+    ),
 }
 SLOW = pytest.mark.slow
 # 16-bit outputs against float32 ones (generators ending in float32 tanh, values in [-1, 1]):
@@ -48,8 +60,10 @@ def float32_policy_around_each_test():
         yield
 
 
-@pytest.mark.parametrize("family", [
-    "gan", pytest.param("cyclegan", marks=SLOW), pytest.param("srgan", marks=SLOW), "inpainting"])
+@pytest.mark.parametrize(
+    "family",
+    ["gan", pytest.param("cyclegan", marks=SLOW), pytest.param("srgan", marks=SLOW), "inpainting"],
+)
 def test_bfloat16_fit_step_save_load(family, tmp_path):
     factory, batch, inputs, _ = FAMILIES[family]
     helper.check_mixed_precision_fit_step(factory, batch(), inputs(), tmp_path, "mixed_bfloat16")
@@ -67,18 +81,26 @@ def test_float16_policy_wraps_both_optimizers(family):
     assert helper.non_float32_variables(model) == {}
     # compile() with an optimizer that is already wrapped (as compile_from_config passes it)
     # does not wrap it twice.
-    model.compile(model.generator_optimizer, model.discriminator_optimizer,
-                  loss=model.adversarial_loss.name)
+    model.compile(
+        model.generator_optimizer, model.discriminator_optimizer, loss=model.adversarial_loss.name
+    )
     assert isinstance(model.generator_optimizer.inner_optimizer, keras.optimizers.Adam)
 
 
-@pytest.mark.parametrize("family", [
-    "gan", pytest.param("cyclegan", marks=SLOW), pytest.param("srgan", marks=SLOW),
-    pytest.param("inpainting", marks=SLOW)])
+@pytest.mark.parametrize(
+    "family",
+    [
+        "gan",
+        pytest.param("cyclegan", marks=SLOW),
+        pytest.param("srgan", marks=SLOW),
+        pytest.param("inpainting", marks=SLOW),
+    ],
+)
 def test_float16_fit_step_with_dynamic_loss_scale(family, tmp_path):
     factory, batch, inputs, _ = FAMILIES[family]
-    model, _ = helper.check_mixed_precision_fit_step(factory, batch(), inputs(), tmp_path,
-                                                     "mixed_float16")
+    model, _ = helper.check_mixed_precision_fit_step(
+        factory, batch(), inputs(), tmp_path, "mixed_float16"
+    )
     if family == "gan":  # small gradients: both steps apply at the initial scale
         for optimizer in (model.generator_optimizer, model.discriminator_optimizer):
             assert int(optimizer.iterations.numpy()) == 1
@@ -108,8 +130,9 @@ def test_loss_scale_reaches_the_float16_backward_pass():
     assert int(scaled.iterations.numpy()) == 1 and float(scaled.dynamic_scale.numpy()) == 2.0**15
     np.testing.assert_array_equal(step(keras.optimizers.SGD(1e6)), 0.0)  # underflowed in float16
     # A fixed `loss_scale_factor` of a plain optimizer takes the same path.
-    np.testing.assert_allclose(step(keras.optimizers.SGD(1e6, loss_scale_factor=2.0**15)),
-                               1e-3, rtol=1e-2)
+    np.testing.assert_allclose(
+        step(keras.optimizers.SGD(1e6, loss_scale_factor=2.0**15)), 1e-3, rtol=1e-2
+    )
 
     # Non-finite scaled gradients: the step is skipped and the scale halved.
     v = keras.Variable([1.0])
@@ -129,14 +152,20 @@ def _signature_dtypes(base, name):
     dtypes = {}
     for key in ("serving_default", "serving_uint8"):
         signature = loaded.signatures[key]
-        dtypes[key] = ({k: s.dtype.name for k, s in signature.structured_input_signature[1].items()},
-                       {k: s.dtype.name for k, s in signature.structured_outputs.items()})
+        dtypes[key] = (
+            {k: s.dtype.name for k, s in signature.structured_input_signature[1].items()},
+            {k: s.dtype.name for k, s in signature.structured_outputs.items()},
+        )
     interpreter = Interpreter(model_path=str(base / "tflite" / f"{name}_float32.tflite"))
-    dtypes["tflite"] = ({d["name"]: np.dtype(d["dtype"]).name for d in interpreter.get_input_details()},
-                        {d["name"]: np.dtype(d["dtype"]).name for d in interpreter.get_output_details()})
+    dtypes["tflite"] = (
+        {d["name"]: np.dtype(d["dtype"]).name for d in interpreter.get_input_details()},
+        {d["name"]: np.dtype(d["dtype"]).name for d in interpreter.get_output_details()},
+    )
     session = ort.InferenceSession(str(base / "onnx" / f"{name}.onnx"))
-    dtypes["onnx"] = ({i.name: i.type for i in session.get_inputs()},
-                      {o.name: o.type for o in session.get_outputs()})
+    dtypes["onnx"] = (
+        {i.name: i.type for i in session.get_inputs()},
+        {o.name: o.type for o in session.get_outputs()},
+    )
     return loaded, dtypes
 
 
@@ -155,15 +184,23 @@ def _max_abs_errors(base, name, loaded, input_names):
     def signature(key, values):
         return loaded.signatures[key](**{k: tf.constant(v) for k, v in values.items()})["image"]
 
-    runner = Interpreter(model_path=str(base / "tflite" / f"{name}_float32.tflite")
-                         ).get_signature_runner("serving_default")
+    runner = Interpreter(
+        model_path=str(base / "tflite" / f"{name}_float32.tflite")
+    ).get_signature_runner("serving_default")
     (out_name,) = runner.get_output_details()
-    tflite = np.concatenate([runner(**{k: v[i:i + 1] for k, v in inputs.items()})[out_name]
-                             for i in range(len(reference))])
+    tflite = np.concatenate(
+        [
+            runner(**{k: v[i : i + 1] for k, v in inputs.items()})[out_name]
+            for i in range(len(reference))
+        ]
+    )
     session = ort.InferenceSession(str(base / "onnx" / f"{name}.onnx"))
     onnx = session.run(None, {i.name: inputs[i.name] for i in session.get_inputs()})[0]
-    outputs = {"saved_model": signature("serving_default", inputs).numpy(),
-               "tflite_float32": tflite, "onnx": onnx}
+    outputs = {
+        "saved_model": signature("serving_default", inputs).numpy(),
+        "tflite_float32": tflite,
+        "onnx": onnx,
+    }
     for key, output in outputs.items():
         assert output.shape == reference.shape, (key, output.shape)
     errors = {key: float(np.abs(output - reference).max()) for key, output in outputs.items()}
@@ -180,11 +217,16 @@ def _max_abs_errors(base, name, loaded, input_names):
 VERIFIED = ("inpainting", "mixed_bfloat16")
 
 
-@pytest.mark.parametrize("family,policy", [
-    ("gan", "mixed_bfloat16"), pytest.param("gan", "mixed_float16", marks=SLOW),
-    pytest.param("cyclegan", "mixed_bfloat16", marks=SLOW),
-    pytest.param("srgan", "mixed_bfloat16", marks=SLOW),
-    pytest.param("inpainting", "mixed_bfloat16", marks=SLOW)])
+@pytest.mark.parametrize(
+    "family,policy",
+    [
+        ("gan", "mixed_bfloat16"),
+        pytest.param("gan", "mixed_float16", marks=SLOW),
+        pytest.param("cyclegan", "mixed_bfloat16", marks=SLOW),
+        pytest.param("srgan", "mixed_bfloat16", marks=SLOW),
+        pytest.param("inpainting", "mixed_bfloat16", marks=SLOW),
+    ],
+)
 def test_export_of_a_mixed_precision_generator(family, policy, tmp_path):
     """A generator trained with mixed precision exports float32 signatures that verify.
 
@@ -203,9 +245,16 @@ def test_export_of_a_mixed_precision_generator(family, policy, tmp_path):
             _spread(model.generator)  # outputs spanning [-1, 1]: tolerances that mean something
         model.fit(helper.one_batch_dataset(batch()), epochs=1, verbose=0)
         model.export_generator().save(path)
-        report = export_generator(str(path), family, output_dir=str(tmp_path / "saved_models"),
-                                  formats="saved_model,tflite,onnx", quantize="float32",
-                                  image_size=image_size, verify=verified, verbose=False)
+        report = export_generator(
+            str(path),
+            family,
+            output_dir=str(tmp_path / "saved_models"),
+            formats="saved_model,tflite,onnx",
+            quantize="float32",
+            image_size=image_size,
+            verify=verified,
+            verbose=False,
+        )
         assert keras.mixed_precision.dtype_policy().name == policy  # left as it was
     assert report["passed"] is (True if verified else None)
     assert report["mixed_precision"] == policy
@@ -213,7 +262,9 @@ def test_export_of_a_mixed_precision_generator(family, policy, tmp_path):
     assert sorted(by_key) == ["onnx", "saved_model", "saved_model_uint8", "tflite_float32"]
     if verified:
         for key in ("saved_model", "tflite_float32", "onnx"):
-            assert by_key[key]["max_abs_error"] <= 1e-3, by_key[key]  # tests/test_export.py's bounds
+            assert by_key[key]["max_abs_error"] <= 1e-3, by_key[
+                key
+            ]  # tests/test_export.py's bounds
         assert by_key["saved_model_uint8"]["max_abs_error"] <= 1
 
     base = tmp_path / "saved_models" / family
@@ -234,7 +285,9 @@ def test_export_of_a_mixed_precision_generator(family, policy, tmp_path):
     # The verification inputs through the SavedModel and through the 16-bit Keras generator.
     data = np.load(base / "export_verification.npz")
     args = [data[f"in/{name}"] for name in inputs]
-    served = loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in zip(inputs, args)})
+    served = loaded.signatures["serving_default"](
+        **{k: tf.constant(v) for k, v in zip(inputs, args)}
+    )
     served = served["image"].numpy()
     np.testing.assert_allclose(served, data["ref/image"], atol=1e-3)
     assert data["ref/image"].std() > 0.05  # 50 x the tolerance: not a near-constant output
@@ -254,10 +307,22 @@ def test_train_run_with_mixed_precision(tmp_path, monkeypatch):
     from keras_gan.training import TrainConfig, run
 
     monkeypatch.chdir(tmp_path)  # the export goes to ./saved_models
-    config = TrainConfig(model="gan", dataset="builtin:digits", image_size=16, channels=1,
-                         filters=4, latent_dim=8, batch_size=4, epochs=1, steps_per_epoch=2,
-                         samples=4, verbose=0, mixed_precision=True,
-                         export="saved_model,tflite,onnx", output_dir=str(tmp_path / "run"))
+    config = TrainConfig(
+        model="gan",
+        dataset="builtin:digits",
+        image_size=16,
+        channels=1,
+        filters=4,
+        latent_dim=8,
+        batch_size=4,
+        epochs=1,
+        steps_per_epoch=2,
+        samples=4,
+        verbose=0,
+        mixed_precision=True,
+        export="saved_model,tflite,onnx",
+        output_dir=str(tmp_path / "run"),
+    )
     model, history = run(config)
     assert keras.mixed_precision.dtype_policy().name == "float32"
     assert model.dtype_policy.name == "mixed_bfloat16"

@@ -58,10 +58,23 @@ def launch_cluster(output_dir, *flags, timeout=300):
     for index in range(WORKERS):
         tf_config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_CONFIG": json.dumps(tf_config)}
-        procs.append(subprocess.Popen(
-            [sys.executable, INSTRUMENTED, *FLAGS, "--strategy=multi_worker",
-             f"--output_dir={output_dir}", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    INSTRUMENTED,
+                    *FLAGS,
+                    "--strategy=multi_worker",
+                    f"--output_dir={output_dir}",
+                    *flags,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+                env=env,
+            )
+        )
     results = []
     try:
         for proc in procs:
@@ -76,7 +89,9 @@ def launch_cluster(output_dir, *flags, timeout=300):
 
 
 def steps_trained(out):
-    return int([line for line in out.splitlines() if line.startswith("STEPS_TRAINED=")][-1].split("=")[1])
+    return int(
+        [line for line in out.splitlines() if line.startswith("STEPS_TRAINED=")][-1].split("=")[1]
+    )
 
 
 @pytest.mark.slow
@@ -102,9 +117,14 @@ def test_two_workers_train_together_resume_after_kill_9_and_match_one_process(tm
     # One process with the same global batch trains the same model: each worker
     # took its half of every global batch, and the gradients were all-reduced.
     single = tmp_path / "single"
-    proc = subprocess.run([sys.executable, INSTRUMENTED, *FLAGS, f"--output_dir={single}"],
-                          capture_output=True, text=True, timeout=300, cwd=REPO,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    proc = subprocess.run(
+        [sys.executable, INSTRUMENTED, *FLAGS, f"--output_dir={single}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     a = keras.saving.load_model(out / "model.keras")
     b = keras.saving.load_model(single / "model.keras")

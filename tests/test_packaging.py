@@ -22,8 +22,9 @@ def _pyproject():
 
 
 def _names(requirements):
-    return {re.split(r"[<>=!\[; ]", r, maxsplit=1)[0].lower().replace("_", "-")
-            for r in requirements}
+    return {
+        re.split(r"[<>=!\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements
+    }
 
 
 def _imported_modules():
@@ -39,8 +40,12 @@ def _imported_modules():
                         modules.update(a.name.split(".")[0] for a in node.names)
                     elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                         modules.add(node.module.split(".")[0])
-                    elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "require"
-                          and node.args and isinstance(node.args[0], ast.Constant)):
+                    elif (
+                        isinstance(node, ast.Call)
+                        and getattr(node.func, "id", None) == "require"
+                        and node.args
+                        and isinstance(node.args[0], ast.Constant)
+                    ):
                         modules.add(node.args[0].value.split(".")[0])
     return modules - STDLIB - {"keras_gan", "benchmarks"}
 
@@ -66,8 +71,12 @@ def test_every_imported_package_is_declared():
 
 def test_console_scripts_point_at_functions():
     scripts = _pyproject()["scripts"]
-    assert set(scripts) == {"keras-gan-train", "keras-gan-export", "keras-gan-predict",
-                            "keras-gan-evaluate"}
+    assert set(scripts) == {
+        "keras-gan-train",
+        "keras-gan-export",
+        "keras-gan-predict",
+        "keras-gan-evaluate",
+    }
     import importlib
 
     for target in scripts.values():
@@ -80,11 +89,18 @@ def test_console_scripts_point_at_functions():
 
 def test_optional_packages_are_imported_lazily():
     # Keras itself imports cv2 and sklearn when they are installed: only count the rest.
-    code = ("import sys, keras, tensorflow; before = set(sys.modules); "
-            "import keras_gan, keras_gan.export, keras_gan.predict, keras_gan.cli; "
-            f"print(sorted(m for m in {sorted(OPTIONAL)!r} if m in set(sys.modules) - before))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), timeout=300)
+    code = (
+        "import sys, keras, tensorflow; before = set(sys.modules); "
+        "import keras_gan, keras_gan.export, keras_gan.predict, keras_gan.cli; "
+        f"print(sorted(m for m in {sorted(OPTIONAL)!r} if m in set(sys.modules) - before))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

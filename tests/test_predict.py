@@ -54,13 +54,16 @@ def _spread(model, seed=0):
 
 def _build(family):
     keras.utils.set_random_seed(0)
-    return _spread({
-        "gan": lambda: dcgan_generator(latent_dim=8, image_size=16, channels=3, filters=4,
-                                       num_classes=3),
-        "cyclegan": lambda: resnet_generator(filters=4, residual_blocks=1),
-        "srgan": lambda: srresnet_generator(scale=2, residual_blocks=1, filters=4),
-        "inpainting": lambda: gated_generator(filters=4, dilations=(2,)),
-    }[family]())
+    return _spread(
+        {
+            "gan": lambda: dcgan_generator(
+                latent_dim=8, image_size=16, channels=3, filters=4, num_classes=3
+            ),
+            "cyclegan": lambda: resnet_generator(filters=4, residual_blocks=1),
+            "srgan": lambda: srresnet_generator(scale=2, residual_blocks=1, filters=4),
+            "inpainting": lambda: gated_generator(filters=4, dilations=(2,)),
+        }[family]()
+    )
 
 
 def _images(n, size, seed=0):
@@ -90,14 +93,21 @@ def _export_all(root):
         with warnings.catch_warnings():  # CycleGAN's instance-norm lint warnings
             warnings.simplefilter("ignore", UserWarning)
             export_generator(
-                generator, family, output_dir=str(root), formats="saved_model,tflite,onnx",
+                generator,
+                family,
+                output_dir=str(root),
+                formats="saved_model,tflite,onnx",
                 quantize="float32,int8" if int8 else "float32",
                 image_size=None if family == "gan" else size,
                 representative_data=None if family == "gan" else _images(100, size),
-                verify=False, verbose=False)
+                verify=False,
+                verbose=False,
+            )
         base = root / family
         paths[family] = {
-            "keras": keras_path, "saved_model": str(base), "onnx": str(base / "onnx" / f"{family}.onnx"),
+            "keras": keras_path,
+            "saved_model": str(base),
+            "onnx": str(base / "onnx" / f"{family}.onnx"),
             "tflite": str(base / "tflite" / f"{family}_float32.tflite"),
             "int8": str(base / "tflite" / f"{family}_int8.tflite") if int8 else None,
         }
@@ -112,8 +122,9 @@ def _psnr(a, b):
 def _run(runner, family, image, mask, tile):
     if family == "gan":
         return sample(runner, 6, labels=[0, 1, 2], seed=3)
-    return predict_image(runner, image, mask if family == "inpainting" else None, tile=tile,
-                         tile_overlap=4)
+    return predict_image(
+        runner, image, mask if family == "inpainting" else None, tile=tile, tile_overlap=4
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -129,7 +140,8 @@ def test_every_format_gives_the_keras_answer(exported, family):
     runners = {fmt: load_runner(exported[family][fmt]) for fmt in FORMATS}
     assert {r.format for r in runners.values()} == set(FORMATS)
     assert {r.kind for r in runners.values()} == {
-        {"gan": "latent", "cyclegan": "image", "srgan": "image", "inpainting": "inpainting"}[family]}
+        {"gan": "latent", "cyclegan": "image", "srgan": "image", "inpainting": "inpainting"}[family]
+    }
     reference = _run(runners["keras"], family, image, mask, tile)
     if family != "gan":
         scale = 2 if family == "srgan" else 1
@@ -187,8 +199,13 @@ def test_tiles_match_whole_image_inference():
     image = _images(1, 96, seed=2)[0, :90, :77]
     whole = predict_image(runner, image, tile=128)
     ticks = []
-    tiled = predict_image(runner, image, tile=40, tile_overlap=16,
-                          progress=lambda done, total: ticks.append((done, total)))
+    tiled = predict_image(
+        runner,
+        image,
+        tile=40,
+        tile_overlap=16,
+        progress=lambda done, total: ticks.append((done, total)),
+    )
     assert ticks[-1] == (12, 12)  # 4 x 3 tiles
     assert tiled.shape == whole.shape == (180, 154, 3)
     assert _psnr(tiled, whole) >= 40.0
@@ -226,8 +243,9 @@ def test_predict_files_keeps_relative_paths_and_masks(exported, tmp_path):
     mask[10:30, 10:40] = 255
     Image.fromarray(mask).save(tmp_path / "mask.png")  # any size: resized to each image
     runner = load_runner(exported["inpainting"]["tflite"])
-    written = predict_files(runner, str(src), str(tmp_path / "out"), mask=str(tmp_path / "mask.png"),
-                            progress=False)
+    written = predict_files(
+        runner, str(src), str(tmp_path / "out"), mask=str(tmp_path / "mask.png"), progress=False
+    )
     assert sorted(os.path.relpath(p, tmp_path / "out") for p in written) == ["a.png", "sub/b.jpg"]
     umask = os.umask(0)
     os.umask(umask)
@@ -237,10 +255,22 @@ def test_predict_files_keeps_relative_paths_and_masks(exported, tmp_path):
     known = read_image(str(src / "a.png"))[:3]  # rows above the hole (from row 4) are kept
     assert np.max(np.abs(out[:3] - known)) <= 1.5 / 127.5
     # generated masks are seeded: same seed, same output
-    a = predict_files(runner, str(src / "a.png"), str(tmp_path / "r1.png"), mask="free_form",
-                      seed=3, progress=False)
-    b = predict_files(runner, str(src / "a.png"), str(tmp_path / "r2.png"), mask="free_form",
-                      seed=3, progress=False)
+    a = predict_files(
+        runner,
+        str(src / "a.png"),
+        str(tmp_path / "r1.png"),
+        mask="free_form",
+        seed=3,
+        progress=False,
+    )
+    b = predict_files(
+        runner,
+        str(src / "a.png"),
+        str(tmp_path / "r2.png"),
+        mask="free_form",
+        seed=3,
+        progress=False,
+    )
     np.testing.assert_array_equal(read_image(a[0]), read_image(b[0]))
     with pytest.raises(ValueError, match="exists"):
         predict_files(runner, str(src / "a.png"), a[0], mask="rect", progress=False)
@@ -286,14 +316,20 @@ def test_serving_image_bytes_in_a_tensorflow_only_process(exported, tmp_path):
         print("OK")
     """)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            cwd=str(tmp_path), env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "OK" in result.stdout
 
 
 def read_image_from_pixels(path, height, width, seed):
-    pixels = ((_images(1, max(height, width), seed=seed)[0, :height, :width] + 1) * 127.5)
+    pixels = (_images(1, max(height, width), seed=seed)[0, :height, :width] + 1) * 127.5
     Image.fromarray(pixels.round().astype("uint8")).save(path)
     return read_image(str(path))
 
@@ -312,16 +348,23 @@ def test_wrong_family_and_bad_inputs_are_value_errors(exported, tmp_path):
     with pytest.raises(ValueError, match="Cannot read"):
         predict_files(srgan, str(tmp_path / "bad.png"), str(tmp_path / "o.png"), progress=False)
     with pytest.raises(ValueError, match="Only inpainting"):
-        predict_files(srgan, str(tmp_path / "bad.png"), str(tmp_path / "o.png"), mask="rect",
-                      progress=False)
+        predict_files(
+            srgan, str(tmp_path / "bad.png"), str(tmp_path / "o.png"), mask="rect", progress=False
+        )
     with pytest.raises(ValueError, match="not found"):
         load_runner(str(tmp_path / "missing.keras"))
 
 
 def _cli(args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run([sys.executable, os.path.join(REPO, "predict.py"), *args],
-                            capture_output=True, text=True, cwd=str(cwd), env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "predict.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=str(cwd),
+        env=env,
+        timeout=300,
+    )
     return result
 
 
@@ -339,15 +382,32 @@ def test_cli_folder_progress_and_gan_grid(exported, tmp_path):
     pixels = ((_images(2, 24, seed=7) + 1) * 127.5).astype("uint8")
     Image.fromarray(pixels[0][:, :13]).save(src / "a.png")
     Image.fromarray(pixels[1][:17]).save(src / "trip" / "b.jpg")
-    result = _cli([f"--generator={exported['srgan']['saved_model']}", f"--input={src}",
-                   "--output=out", "--output_format=png", "--tile=8", "--tile_overlap=2"], tmp_path)
+    result = _cli(
+        [
+            f"--generator={exported['srgan']['saved_model']}",
+            f"--input={src}",
+            "--output=out",
+            "--output_format=png",
+            "--tile=8",
+            "--tile_overlap=2",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "files 2/2" in result.stderr  # the progress bar's last line
     assert read_image(str(tmp_path / "out" / "a.png")).shape == (48, 26, 3)
     assert read_image(str(tmp_path / "out" / "trip" / "b.png")).shape == (34, 48, 3)
     assert not [n for n in os.listdir(tmp_path / "out") if n.startswith(".")]  # no temp files
-    result = _cli([f"--generator={exported['gan']['int8']}", "--num_samples=6", "--labels=2,0",
-                   "--grid", "--output=grid.png"], tmp_path)
+    result = _cli(
+        [
+            f"--generator={exported['gan']['int8']}",
+            "--num_samples=6",
+            "--labels=2,0",
+            "--grid",
+            "--output=grid.png",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert read_image(str(tmp_path / "grid.png")).shape == (32, 48, 3)  # 2 x 3 cells of 16 px
 
@@ -361,14 +421,20 @@ def test_cli_errors_are_one_line_and_write_nothing(exported, tmp_path):
     (tmp_path / "exists.png").write_bytes(b"keep me")
     srgan, inpaint = exported["srgan"]["saved_model"], exported["inpainting"]["keras"]
     cases = [
-        ([f"--generator={srgan}", f"--input={good},{tmp_path / 'broken.jpg'}", "--output=o1"],
-         "Cannot read"),
-        ([f"--generator={inpaint}", f"--input={good}", "--mask=mask.txt", "--output=o2.png"],
-         "is not an image"),
+        (
+            [f"--generator={srgan}", f"--input={good},{tmp_path / 'broken.jpg'}", "--output=o1"],
+            "Cannot read",
+        ),
+        (
+            [f"--generator={inpaint}", f"--input={good}", "--mask=mask.txt", "--output=o2.png"],
+            "is not an image",
+        ),
         ([f"--generator={srgan}", f"--input={good}", "--output=exists.png"], "--overwrite"),
         ([f"--generator={srgan}", "--num_samples=4", "--output=o3"], "takes --input"),
-        ([f"--generator={exported['gan']['keras']}", f"--input={good}", "--output=o4"],
-         "takes --num_samples"),
+        (
+            [f"--generator={exported['gan']['keras']}", f"--input={good}", "--output=o4"],
+            "takes --num_samples",
+        ),
     ]
     for args, expected in cases:
         _assert_one_error_line(_cli(args, tmp_path), expected)

@@ -14,8 +14,12 @@ from keras_gan.recipes.defaults_table import defaults_table
 from keras_gan.training import TrainConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOCS = {"gan": "docs/gan.md", "srgan": "docs/srgan.md", "inpainting": "docs/inpainting.md",
-        "cyclegan": "docs/cyclegan.md"}
+DOCS = {
+    "gan": "docs/gan.md",
+    "srgan": "docs/srgan.md",
+    "inpainting": "docs/inpainting.md",
+    "cyclegan": "docs/cyclegan.md",
+}
 
 
 @pytest.mark.parametrize("model", sorted(RECIPES))
@@ -24,7 +28,8 @@ def test_docs_show_the_defaults_the_code_resolves(model):
         text = f.read()
     assert defaults_table(model) in text, (
         f"{DOCS[model]} must contain the output of defaults_table({model!r}):\n"
-        + defaults_table(model))
+        + defaults_table(model)
+    )
 
 
 @pytest.mark.parametrize("model", sorted(RECIPES))
@@ -53,11 +58,14 @@ def _build(model, **overrides):
     return config, recipe.build_model(config, data)
 
 
-@pytest.mark.parametrize("model,overrides", [
-    ("srgan", {"filters": 8, "residual_blocks": 1, "image_size": 32}),
-    ("inpainting", {"filters": 4, "image_size": 32}),
-    ("cyclegan", {"filters": 4, "residual_blocks": 1, "image_size": 32}),
-])
+@pytest.mark.parametrize(
+    "model,overrides",
+    [
+        ("srgan", {"filters": 8, "residual_blocks": 1, "image_size": 32}),
+        ("inpainting", {"filters": 4, "image_size": 32}),
+        ("cyclegan", {"filters": 4, "residual_blocks": 1, "image_size": 32}),
+    ],
+)
 def test_schedule_spans_the_whole_run(model, overrides):
     config, built = _build(model, epochs=4, steps_per_epoch=25, **overrides)
     total = 4 * 25 + (config.pretrain_epochs * 25 if model == "srgan" else 0)
@@ -68,12 +76,13 @@ def test_schedule_spans_the_whole_run(model, overrides):
         assert max(rates) == pytest.approx(peak)
         assert rates[total // 2] > 0.3 * peak  # still learning half-way, whatever the length
         assert rates[-1] == pytest.approx(0.0, abs=1e-12)  # decayed to 0 exactly at the end
-        assert all(a >= b - 1e-12 for a, b in zip(rates[total // 4:], rates[total // 4 + 1:]))
+        assert all(a >= b - 1e-12 for a, b in zip(rates[total // 4 :], rates[total // 4 + 1 :]))
 
 
 def test_cyclegan_schedule_is_constant_then_linear_to_zero():
-    config, built = _build("cyclegan", epochs=4, steps_per_epoch=25, filters=4,
-                           residual_blocks=1, image_size=32)
+    config, built = _build(
+        "cyclegan", epochs=4, steps_per_epoch=25, filters=4, residual_blocks=1, image_size=32
+    )
     rates = [_learning_rate(built.generator_optimizer, s) for s in range(101)]
     assert rates[0] == rates[49] == pytest.approx(config.learning_rate)
     assert rates[75] == pytest.approx(config.learning_rate / 2)
@@ -81,8 +90,15 @@ def test_cyclegan_schedule_is_constant_then_linear_to_zero():
 
 
 def test_srgan_generator_schedule_runs_through_both_phases():
-    config, built = _build("srgan", pretrain_epochs=2, epochs=2, steps_per_epoch=10,
-                           filters=8, residual_blocks=1, image_size=32)
+    config, built = _build(
+        "srgan",
+        pretrain_epochs=2,
+        epochs=2,
+        steps_per_epoch=10,
+        filters=8,
+        residual_blocks=1,
+        image_size=32,
+    )
     g = [_learning_rate(built.generator_optimizer, s) for s in range(41)]
     d = [_learning_rate(built.discriminator_optimizer, s) for s in range(21)]
     assert g[20] > 0.4 * config.learning_rate  # the adversarial phase still learns
@@ -91,9 +107,17 @@ def test_srgan_generator_schedule_runs_through_both_phases():
 
 
 def test_srgan_paper_recipe_keeps_its_constant_rate_then_one_tenth():
-    config, built = _build("srgan", recipe="paper", pretrain_epochs=2, epochs=2,
-                           steps_per_epoch=10, filters=8, residual_blocks=1, image_size=32,
-                           content_loss="mse")
+    config, built = _build(
+        "srgan",
+        recipe="paper",
+        pretrain_epochs=2,
+        epochs=2,
+        steps_per_epoch=10,
+        filters=8,
+        residual_blocks=1,
+        image_size=32,
+        content_loss="mse",
+    )
     g = [_learning_rate(built.generator_optimizer, s) for s in range(41)]
     assert g[0] == g[29] == pytest.approx(1e-4)
     assert g[31] == pytest.approx(1e-5)
@@ -101,13 +125,26 @@ def test_srgan_paper_recipe_keeps_its_constant_rate_then_one_tenth():
 
 
 def test_schedule_length_follows_the_run_length():
-    short = _build("srgan", pretrain_epochs=10, steps_per_epoch=100, filters=8,
-                   residual_blocks=1, image_size=32)[1]
-    long = _build("srgan", pretrain_epochs=2000, steps_per_epoch=100, filters=8,
-                  residual_blocks=1, image_size=32)[1]
+    short = _build(
+        "srgan",
+        pretrain_epochs=10,
+        steps_per_epoch=100,
+        filters=8,
+        residual_blocks=1,
+        image_size=32,
+    )[1]
+    long = _build(
+        "srgan",
+        pretrain_epochs=2000,
+        steps_per_epoch=100,
+        filters=8,
+        residual_blocks=1,
+        image_size=32,
+    )[1]
     # three quarters into each run the rate is about the same fraction of the peak
     assert _learning_rate(short.generator_optimizer, 750) == pytest.approx(
-        _learning_rate(long.generator_optimizer, 150_000), rel=0.05)
+        _learning_rate(long.generator_optimizer, 150_000), rel=0.05
+    )
 
 
 def test_sr_default_generator_at_step_0_is_the_bicubic_baseline():

@@ -65,8 +65,9 @@ def _write_bad(folder):
 
 
 def _skipped(caught):
-    return sorted(p for w in caught if issubclass(w.category, UnreadableFilesWarning)
-                  for p in w.message.paths)
+    return sorted(
+        p for w in caught if issubclass(w.category, UnreadableFilesWarning) for p in w.message.paths
+    )
 
 
 def test_bad_files_are_skipped_with_one_warning_naming_them(tmp_path):
@@ -75,8 +76,9 @@ def test_bad_files_are_skipped_with_one_warning_naming_them(tmp_path):
     bad = _write_bad(folder)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = image_dataset(f"folder:{folder}", image_size=16, channels=3, batch_size=1,
-                             shuffle=False, repeat=False)
+        data = image_dataset(
+            f"folder:{folder}", image_size=16, channels=3, batch_size=1, shuffle=False, repeat=False
+        )
     unreadable = [w for w in caught if issubclass(w.category, UnreadableFilesWarning)]
     assert len(unreadable) == 1
     assert _skipped(caught) == bad
@@ -93,8 +95,14 @@ def test_bad_files_in_class_folders_keep_the_other_labels(tmp_path):
     _write_good(tmp_path / "dogs", 2, start=2)
     bad = _write_bad(tmp_path / "dogs")
     with pytest.warns(UnreadableFilesWarning) as caught:
-        data = image_dataset(f"folder:{tmp_path}", image_size=16, channels=3, batch_size=1,
-                             shuffle=False, repeat=False)
+        data = image_dataset(
+            f"folder:{tmp_path}",
+            image_size=16,
+            channels=3,
+            batch_size=1,
+            shuffle=False,
+            repeat=False,
+        )
     assert _skipped(caught) == bad
     assert data.num_classes == 2
     assert [int(b["label"][0]) for b in data.dataset] == [0, 0, 1, 1]
@@ -144,9 +152,21 @@ def test_train_records_skipped_files(tmp_path, capsys):
     folder = tmp_path / "images"
     _write_good(folder, 4, mode="L")
     bad = _write_bad(folder)
-    config = TrainConfig(model="gan", dataset=f"folder:{folder}", image_size=8, channels=1,
-                         filters=4, latent_dim=4, batch_size=2, epochs=1, steps_per_epoch=1,
-                         samples=4, export="none", verbose=0, output_dir=str(tmp_path / "run"))
+    config = TrainConfig(
+        model="gan",
+        dataset=f"folder:{folder}",
+        image_size=8,
+        channels=1,
+        filters=4,
+        latent_dim=4,
+        batch_size=2,
+        epochs=1,
+        steps_per_epoch=1,
+        samples=4,
+        export="none",
+        verbose=0,
+        output_dir=str(tmp_path / "run"),
+    )
     with pytest.warns(UnreadableFilesWarning):
         run(config)
     summary = json.loads((tmp_path / "run" / "skipped_files.json").read_text())
@@ -183,13 +203,20 @@ print("RESULTS=" + json.dumps(results))
 def _run_cli_cases(module, cases, define="", env=None, cwd=REPO):
     """Run `module.main` once per flag list in one subprocess; return the result dicts."""
     script = f"{module}.py"
-    code = textwrap.dedent(_CLI_HARNESS).format(repo=REPO, script=script, module=module,
-                                                define=define, cases=cases)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=600, cwd=cwd, env=env or ENV)
+    code = textwrap.dedent(_CLI_HARNESS).format(
+        repo=REPO, script=script, module=module, define=define, cases=cases
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env=env or ENV,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS="))
-    return json.loads(line[len("RESULTS="):])
+    return json.loads(line[len("RESULTS=") :])
 
 
 def _assert_one_error_line(result, prefix, expected):
@@ -205,8 +232,13 @@ def test_train_user_errors_are_one_line(tmp_path):
     only_bad = tmp_path / "only_bad"
     _write_bad(only_bad)
     (tmp_path / "no_domains").mkdir()
-    common = ["--epochs=1", "--steps_per_epoch=1", "--verbose=0", "--export=none",
-              f"--output_dir={tmp_path / 'out'}"]
+    common = [
+        "--epochs=1",
+        "--steps_per_epoch=1",
+        "--verbose=0",
+        "--export=none",
+        f"--output_dir={tmp_path / 'out'}",
+    ]
     cases = {
         "--model=nope": "Unknown model",
         "--dataset=nope:x": "Received: dataset",
@@ -222,42 +254,79 @@ def test_train_user_errors_are_one_line(tmp_path):
         "--export=bogus": "Received: export='bogus'",
     }  # --cpu_replicas=2 --batch_size=7 needs a fresh process: tests/test_train_cli.py
     # No VGG19 weights in an empty Keras home, and downloads fail fast (no proxy there).
-    env = {**ENV, "KERAS_HOME": str(tmp_path / "keras_home"),
-           "https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
-    results = _run_cli_cases("train", [common + c.split() for c in cases], "cli.define_flags()",
-                             env=env, cwd=str(tmp_path))
+    env = {
+        **ENV,
+        "KERAS_HOME": str(tmp_path / "keras_home"),
+        "https_proxy": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+    }
+    results = _run_cli_cases(
+        "train",
+        [common + c.split() for c in cases],
+        "cli.define_flags()",
+        env=env,
+        cwd=str(tmp_path),
+    )
     for result, expected in zip(results, cases.values(), strict=True):
         _assert_one_error_line(result, "train.py: error:", expected)
         assert result["code"] == 2
     assert not (tmp_path / "out" / "history.csv").exists()  # all failed before training
 
 
-
 @pytest.mark.slow
 def test_train_export_verification_failure_is_one_line_after_saving(tmp_path):
     """A verification miss at the end of train.py: one line, exit 1, the run's files kept."""
     out = tmp_path / "out"
-    args = ["--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
-            "--latent_dim=8", "--batch_size=4", "--epochs=1", "--steps_per_epoch=1",
-            "--verbose=0", "--export=tflite", f"--output_dir={out}"]
-    define = ("cli.define_flags()\n"
-              "from keras_gan.export import verify\n"
-              "verify.DEFAULT_TOLERANCES['dynamic'] = ('psnr', 1000.0)  # impossible")
+    args = [
+        "--dataset=builtin:digits",
+        "--image_size=16",
+        "--channels=1",
+        "--filters=4",
+        "--latent_dim=8",
+        "--batch_size=4",
+        "--epochs=1",
+        "--steps_per_epoch=1",
+        "--verbose=0",
+        "--export=tflite",
+        f"--output_dir={out}",
+    ]
+    define = (
+        "cli.define_flags()\n"
+        "from keras_gan.export import verify\n"
+        "verify.DEFAULT_TOLERANCES['dynamic'] = ('psnr', 1000.0)  # impossible"
+    )
     [result] = _run_cli_cases("train", [args], define, cwd=str(tmp_path))
     _assert_one_error_line(result, "train.py: error:", "failed verification: tflite_dynamic")
     assert result["code"] == 1
     assert (out / "generator.keras").is_file() and (out / "model.keras").is_file()
     assert (tmp_path / "saved_models" / "gan" / "export_report.json").is_file()
 
+
 @pytest.mark.slow
 def test_absl_flag_errors_and_evaluate_errors_have_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, os.path.join(REPO, "train.py"), "--loss=bogus"],
-                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), env=ENV)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, "train.py"), "--loss=bogus"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+        env=ENV,
+    )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "--loss=bogus" in proc.stderr
-    proc = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--model=gan",
-                           f"--generator={tmp_path / 'missing.keras'}"],
-                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), env=ENV)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(REPO, "evaluate.py"),
+            "--model=gan",
+            f"--generator={tmp_path / 'missing.keras'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+        env=ENV,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("evaluate.py: error:")]
     assert len(errors) == 1 and "missing.keras" in errors[0]
@@ -293,8 +362,9 @@ def _call(signature, **inputs):
 def test_saved_model_rejects_wrong_shapes_and_dtypes(tmp_path):
     kwargs = dict(output_dir=str(tmp_path), formats="saved_model", verify=False, verbose=False)
     export_generator(_tiny_latent_generator(), "latent", **kwargs)
-    export_generator(keras_gan.networks.gated_generator(image_size=16, filters=4), "inpaint",
-                     **kwargs)  # all convolutions: the network itself takes any size
+    export_generator(
+        keras_gan.networks.gated_generator(image_size=16, filters=4), "inpaint", **kwargs
+    )  # all convolutions: the network itself takes any size
     latent = tf.saved_model.load(str(tmp_path / "latent" / "1")).signatures
     inpaint = tf.saved_model.load(str(tmp_path / "inpaint" / "1")).signatures
     errors = (ValueError, TypeError, tf.errors.InvalidArgumentError)
@@ -313,16 +383,31 @@ def test_saved_model_rejects_wrong_shapes_and_dtypes(tmp_path):
         (latent["serving_default"], {"z": np.zeros((2, 9), "float32")}, shape_error),
         (latent["serving_default"], {"z": np.zeros((8,), "float32")}, shape_error),
         (latent["serving_default"], {"z": np.zeros((2, 8), "int32")}, dtype_error),
-        (inpaint["serving_default"], {"image": np.zeros((1, 24, 24, 3), "float32"),
-                                      "mask": np.zeros((1, 24, 24, 1), "float32")}, shape_error),
-        (inpaint["serving_default"], {"image": np.zeros((16, 16, 3), "float32"), "mask": m},
-         shape_error),
-        (inpaint["serving_default"], {"image": np.zeros((1, 16, 16, 1), "float32"), "mask": m},
-         shape_error),
+        (
+            inpaint["serving_default"],
+            {
+                "image": np.zeros((1, 24, 24, 3), "float32"),
+                "mask": np.zeros((1, 24, 24, 1), "float32"),
+            },
+            shape_error,
+        ),
+        (
+            inpaint["serving_default"],
+            {"image": np.zeros((16, 16, 3), "float32"), "mask": m},
+            shape_error,
+        ),
+        (
+            inpaint["serving_default"],
+            {"image": np.zeros((1, 16, 16, 1), "float32"), "mask": m},
+            shape_error,
+        ),
         (inpaint["serving_default"], {"image": x.astype("uint8"), "mask": m}, dtype_error),
         (inpaint["serving_uint8"], {"image": x, "mask": m}, dtype_error),
-        (inpaint["serving_uint8"], {"image": np.zeros((1, 17, 17, 3), "uint8"), "mask": m},
-         shape_error),
+        (
+            inpaint["serving_uint8"],
+            {"image": np.zeros((1, 17, 17, 3), "uint8"), "mask": m},
+            shape_error,
+        ),
     ]
     for signature, inputs, expected in bad_calls:
         with pytest.raises(errors, match=expected):
@@ -332,18 +417,27 @@ def test_saved_model_rejects_wrong_shapes_and_dtypes(tmp_path):
 def _non_generators(folder):
     """`.keras` files (and others) that are not keras_gan generators: name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
-    classifier = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(4, 3),
-                                   keras.layers.Flatten(), keras.layers.Dense(10)])
+    classifier = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10),
+        ]
+    )
     classifier.save(folder / "classifier.keras")
     keras_gan.networks.patchgan_discriminator(image_size=32, filters=4).save(
-        folder / "patchgan.keras")
+        folder / "patchgan.keras"
+    )
     keras_gan.networks.dcgan_discriminator(image_size=16, filters=4).save(folder / "dcgan_d.keras")
     image = keras.Input((16, 16, 3), name="image")
     lambda_model = keras.Model(image, keras.layers.Lambda(lambda t: t * 2.0)(image))
     lambda_model.save(folder / "lambda.keras")
     (folder / "text.keras").write_text("not a zip archive")
-    gan = keras_gan.GAN(keras_gan.networks.dcgan_generator(latent_dim=8, image_size=16, filters=4),
-                        keras_gan.networks.dcgan_discriminator(image_size=16, filters=4))
+    gan = keras_gan.GAN(
+        keras_gan.networks.dcgan_generator(latent_dim=8, image_size=16, filters=4),
+        keras_gan.networks.dcgan_discriminator(image_size=16, filters=4),
+    )
     gan.compile()
     gan.save(folder / "model.keras")  # the whole training model train.py saves
     return {
@@ -360,13 +454,21 @@ def _non_generators(folder):
 @pytest.mark.slow
 def test_export_cli_refuses_files_that_are_not_generators(tmp_path):
     files = _non_generators(tmp_path / "models")
-    cases = [[f"--generator={path}", f"--output_dir={tmp_path / 'out'}", "--formats=saved_model",
-              "--noverify"] for path, _ in files.values()]
+    cases = [
+        [
+            f"--generator={path}",
+            f"--output_dir={tmp_path / 'out'}",
+            "--formats=saved_model",
+            "--noverify",
+        ]
+        for path, _ in files.values()
+    ]
     results = _run_cli_cases("export", cases)
     for result, (_, expected) in zip(results, files.values(), strict=True):
         _assert_one_error_line(result, "export.py: error:", expected)
     assert not (tmp_path / "out").exists() or not any(
-        name.isdigit() for _, _, names in os.walk(tmp_path / "out") for name in names)
+        name.isdigit() for _, _, names in os.walk(tmp_path / "out") for name in names
+    )
 
 
 # ----------------------------------------------------------------------- loading
@@ -375,7 +477,8 @@ _SOURCES = [os.path.join(REPO, name) for name in ("train.py", "export.py", "eval
     os.path.join(root, name)
     for top in ("keras_gan", "scripts")
     for root, _, names in os.walk(os.path.join(REPO, top))
-    for name in names if name.endswith(".py")
+    for name in names
+    if name.endswith(".py")
 ]
 
 
@@ -383,8 +486,9 @@ def test_no_pickle_and_every_model_load_is_in_safe_mode():
     loads = 0
     for path in _SOURCES:
         text = open(path).read()
-        assert not re.search(r"^\s*(import|from)\s+(c?pickle|dill|cloudpickle|joblib)\b", text,
-                             re.M), path
+        assert not re.search(
+            r"^\s*(import|from)\s+(c?pickle|dill|cloudpickle|joblib)\b", text, re.M
+        ), path
         assert "allow_pickle=True" not in text and "safe_mode=False" not in text, path
         assert "enable_unsafe_deserialization" not in text, path
         for call in re.finditer(r"load_model\(([^)]*)\)", text):

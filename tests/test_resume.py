@@ -57,7 +57,8 @@ def test_kill_9_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
     # Killed right after the backup of step 5 (epoch 2, step 2 of 3) is on disk;
     # the resumed run trains steps 6..9 only.
     a, b, _ = assert_kill_9_resume_equals_uninterrupted(
-        tmp_path, GAN_FLAGS, kill_after_step=5, steps_per_epoch=3, epochs=3)
+        tmp_path, GAN_FLAGS, kill_after_step=5, steps_per_epoch=3, epochs=3
+    )
     for model in (a, b):
         assert int(model.generator_optimizer.iterations.numpy()) == 9
         assert int(model.discriminator_optimizer.iterations.numpy()) == 9
@@ -65,9 +66,20 @@ def test_kill_9_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert a.ema_generator is not None
 
 
-CYCLEGAN = {"model": "cyclegan", "dataset": "builtin:photos", "image_size": 32, "filters": 4,
-            "residual_blocks": 1, "batch_size": 1, "epochs": 2, "steps_per_epoch": 2,
-            "pool_size": 2, "decay_epochs": 1, "learning_rate": 1e-3, **RUN_SETTINGS}
+CYCLEGAN = {
+    "model": "cyclegan",
+    "dataset": "builtin:photos",
+    "image_size": 32,
+    "filters": 4,
+    "residual_blocks": 1,
+    "batch_size": 1,
+    "epochs": 2,
+    "steps_per_epoch": 2,
+    "pool_size": 2,
+    "decay_epochs": 1,
+    "learning_rate": 1e-3,
+    **RUN_SETTINGS,
+}
 
 
 @pytest.mark.slow
@@ -84,8 +96,13 @@ def test_cyclegan_kill_9_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_p
             assert float(optimizer.learning_rate) == pytest.approx(5e-4)
 
     a, b, _ = assert_kill_9_resume_equals_uninterrupted(
-        tmp_path, _flags(CYCLEGAN), kill_after_step=3, steps_per_epoch=2, epochs=2,
-        after_kill=after_kill)
+        tmp_path,
+        _flags(CYCLEGAN),
+        kill_after_step=3,
+        steps_per_epoch=2,
+        epochs=2,
+        after_kill=after_kill,
+    )
     for model in (a, b):
         assert int(model.pool_a_count.numpy()) == int(model.pool_b_count.numpy()) == 2
         for optimizer in (model.generator_optimizer, model.discriminator_optimizer):
@@ -97,17 +114,29 @@ def test_cyclegan_kill_9_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_p
         np.testing.assert_allclose(pool, keras.ops.convert_to_numpy(getattr(b, name)), atol=1e-6)
 
 
-SRGAN = {"model": "srgan", "dataset": "builtin:photos", "image_size": 16, "scale": 2,
-         "filters": 4, "residual_blocks": 1, "batch_size": 2, "pretrain_epochs": 2, "epochs": 1,
-         "steps_per_epoch": 2, "content_loss": "mse", **RUN_SETTINGS}
+SRGAN = {
+    "model": "srgan",
+    "dataset": "builtin:photos",
+    "image_size": 16,
+    "scale": 2,
+    "filters": 4,
+    "residual_blocks": 1,
+    "batch_size": 2,
+    "pretrain_epochs": 2,
+    "epochs": 1,
+    "steps_per_epoch": 2,
+    "content_loss": "mse",
+    **RUN_SETTINGS,
+}
 SRGAN_STEPS = 6  # 2 pretraining epochs (steps 1-4), 1 adversarial epoch (steps 5-6)
 
 
 @pytest.fixture(scope="module")
 def srgan_reference(tmp_path_factory):
     """One uninterrupted SRGAN run, shared by the kills in each phase (started at first use)."""
-    reference = resume_helper.ReferenceRun(tmp_path_factory.mktemp("srgan_reference"),
-                                           _flags(SRGAN), SRGAN_STEPS)
+    reference = resume_helper.ReferenceRun(
+        tmp_path_factory.mktemp("srgan_reference"), _flags(SRGAN), SRGAN_STEPS
+    )
     yield reference
     reference.stop()
 
@@ -115,7 +144,8 @@ def srgan_reference(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after_step, phase", [(3, "pretrain"), (5, "adversarial")])
 def test_srgan_kill_9_in_each_phase_then_resume_equals_an_uninterrupted_run(
-        tmp_path, srgan_reference, kill_after_step, phase):
+    tmp_path, srgan_reference, kill_after_step, phase
+):
     def after_kill(killed):
         model = _model_from_backup(SRGAN, killed)
         assert int(model.generator_optimizer.iterations.numpy()) == kill_after_step
@@ -123,27 +153,44 @@ def test_srgan_kill_9_in_each_phase_then_resume_equals_an_uninterrupted_run(
         assert (killed / "srresnet.keras").is_file() == (phase == "adversarial")
 
     a, b, resumed = assert_kill_9_resume_equals_uninterrupted(
-        tmp_path, _flags(SRGAN), kill_after_step=kill_after_step, steps_per_epoch=2, epochs=3,
-        reference=srgan_reference, after_kill=after_kill)
+        tmp_path,
+        _flags(SRGAN),
+        kill_after_step=kill_after_step,
+        steps_per_epoch=2,
+        epochs=3,
+        reference=srgan_reference,
+        after_kill=after_kill,
+    )
     for model in (a, b):
         assert model.phase == "adversarial"
         assert int(model.generator_optimizer.iterations.numpy()) == 6
         assert int(model.discriminator_optimizer.iterations.numpy()) == 2
     # The SRResNet saved at the end of pretraining (by the resumed run after a kill in it).
-    pretrained = [keras.saving.load_model(d / "srresnet.keras")
-                  for d in (tmp_path / "killed", srgan_reference.output_dir)]
+    pretrained = [
+        keras.saving.load_model(d / "srresnet.keras")
+        for d in (tmp_path / "killed", srgan_reference.output_dir)
+    ]
     for x, y in zip(*(m.get_weights() for m in pretrained), strict=True):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
 
 
-INPAINTING = {"model": "inpainting", "dataset": "builtin:photos", "image_size": 32, "filters": 4,
-              "batch_size": 2, "epochs": 2, "steps_per_epoch": 2, **RUN_SETTINGS}
+INPAINTING = {
+    "model": "inpainting",
+    "dataset": "builtin:photos",
+    "image_size": 32,
+    "filters": 4,
+    "batch_size": 2,
+    "epochs": 2,
+    "steps_per_epoch": 2,
+    **RUN_SETTINGS,
+}
 
 
 @pytest.mark.slow
 def test_inpainting_kill_9_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
     a, b, _ = assert_kill_9_resume_equals_uninterrupted(
-        tmp_path, _flags(INPAINTING), kill_after_step=3, steps_per_epoch=2, epochs=2)
+        tmp_path, _flags(INPAINTING), kill_after_step=3, steps_per_epoch=2, epochs=2
+    )
     for model in (a, b):
         assert int(model.generator_optimizer.iterations.numpy()) == 4
         assert int(model.discriminator_optimizer.iterations.numpy()) == 4
@@ -182,10 +229,24 @@ def crash_after_backup(monkeypatch):
 
 
 def _srgan_config(output_dir):
-    return TrainConfig(model="srgan", dataset="builtin:photos", image_size=16, scale=2,
-                       filters=4, residual_blocks=1, batch_size=2, pretrain_epochs=2, epochs=1,
-                       steps_per_epoch=2, content_loss="mse", samples=1, verbose=0,
-                       export="none", backup_every_steps=1, output_dir=str(output_dir))
+    return TrainConfig(
+        model="srgan",
+        dataset="builtin:photos",
+        image_size=16,
+        scale=2,
+        filters=4,
+        residual_blocks=1,
+        batch_size=2,
+        pretrain_epochs=2,
+        epochs=1,
+        steps_per_epoch=2,
+        content_loss="mse",
+        samples=1,
+        verbose=0,
+        export="none",
+        backup_every_steps=1,
+        output_dir=str(output_dir),
+    )
 
 
 @pytest.mark.slow
@@ -214,9 +275,21 @@ def test_srgan_resumes_in_the_right_phase_and_epoch(tmp_path, crash_after_backup
 
 
 def test_resume_false_starts_over_and_other_settings_are_refused(tmp_path, crash_after_backup):
-    config = TrainConfig(dataset="builtin:digits", image_size=16, channels=1, filters=4,
-                         latent_dim=8, batch_size=2, epochs=2, steps_per_epoch=2, samples=4,
-                         verbose=0, export="none", backup_every_steps=1, output_dir=str(tmp_path))
+    config = TrainConfig(
+        dataset="builtin:digits",
+        image_size=16,
+        channels=1,
+        filters=4,
+        latent_dim=8,
+        batch_size=2,
+        epochs=2,
+        steps_per_epoch=2,
+        samples=4,
+        verbose=0,
+        export="none",
+        backup_every_steps=1,
+        output_dir=str(tmp_path),
+    )
     crash_after_backup(3)
     with pytest.raises(_Crash):
         run(config)
@@ -236,10 +309,10 @@ def _round_trip(factory, batch, tmp_path, one_more_step=True):
     `one_more_step` both then train a step and must still agree."""
     dataset = tf.data.Dataset.from_tensors(batch).repeat()
     trained = factory()
-    backup = BackupAndRestore(str(tmp_path / "backup"), steps_per_epoch=2, save_freq=1,
-                              delete_checkpoint=False)
-    trained.fit(dataset, epochs=1, steps_per_epoch=2, callbacks=[backup], shuffle=False,
-                verbose=0)
+    backup = BackupAndRestore(
+        str(tmp_path / "backup"), steps_per_epoch=2, save_freq=1, delete_checkpoint=False
+    )
+    trained.fit(dataset, epochs=1, steps_per_epoch=2, callbacks=[backup], shuffle=False, verbose=0)
     restored = factory()
     assert int(restored.generator_optimizer.iterations.numpy()) == 0
     assert BackupAndRestore(str(tmp_path / "backup"), steps_per_epoch=2).restore(restored) == 2
@@ -256,11 +329,20 @@ def test_cyclegan_backup_has_pools_schedule_and_optimizers(tmp_path):
     size = 16
 
     def factory():
-        model = keras_gan.CycleGAN.resnet(image_size=size, filters=4, residual_blocks=1,
-                                          discriminator_layers=2, pool_size=3, seed=1)
+        model = keras_gan.CycleGAN.resnet(
+            image_size=size,
+            filters=4,
+            residual_blocks=1,
+            discriminator_layers=2,
+            pool_size=3,
+            seed=1,
+        )
         schedule = LinearDecay(1e-3, constant_steps=0, decay_steps=10)  # reads iterations
-        model.compile(keras.optimizers.Adam(schedule, beta_1=0.5),
-                      keras.optimizers.Adam(schedule, beta_1=0.5), loss="least_squares")
+        model.compile(
+            keras.optimizers.Adam(schedule, beta_1=0.5),
+            keras.optimizers.Adam(schedule, beta_1=0.5),
+            loss="least_squares",
+        )
         return model
 
     rng = np.random.default_rng(0)
@@ -277,8 +359,11 @@ def test_inpainting_backup_round_trip(tmp_path):
 
     def factory():
         model = keras_gan.InpaintingGAN.deepfill(image_size=size, filters=4, dilations=(2,), seed=1)
-        model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5),
-                      keras.optimizers.Adam(1e-3, beta_1=0.5), loss="hinge")
+        model.compile(
+            keras.optimizers.Adam(1e-3, beta_1=0.5),
+            keras.optimizers.Adam(1e-3, beta_1=0.5),
+            loss="hinge",
+        )
         return model
 
     rng = np.random.default_rng(0)
@@ -289,8 +374,9 @@ def test_inpainting_backup_round_trip(tmp_path):
 
 
 def _tiny_gan():
-    model = keras_gan.GAN.dcgan(latent_dim=8, image_size=16, channels=1, filters=4,
-                                ema_decay=0.9, seed=2)
+    model = keras_gan.GAN.dcgan(
+        latent_dim=8, image_size=16, channels=1, filters=4, ema_decay=0.9, seed=2
+    )
     model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     return model
 
@@ -315,7 +401,9 @@ def test_backup_never_writes_non_finite_weights_and_survives_a_kill_mid_swap(tmp
     os.replace(backup.latest_dir, backup.latest_dir + ".new")
     fresh = _tiny_gan()
     assert BackupAndRestore(str(tmp_path), steps_per_epoch=2).restore(fresh) == 3
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(fresh.generator.weights[0]), good + 1.0)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(fresh.generator.weights[0]), good + 1.0
+    )
     # A backup written while another is half-written: the complete one is used.
     shutil.rmtree(backup.latest_dir)
     os.makedirs(backup.latest_dir + ".new")
@@ -339,10 +427,20 @@ def _gan_model_from_backup(backup_dir, epochs=3, steps_per_epoch=3, recipe="defa
     `epochs=2, steps_per_epoch=2, recipe="paper"`) with the backup in `backup_dir`
     loaded; returns `(model, step)`."""
     family = get_recipe("gan")
-    config = family.resolve(TrainConfig(model="gan", recipe=recipe, dataset="builtin:digits",
-                                        image_size=16, channels=1, filters=4, latent_dim=8,
-                                        batch_size=4, epochs=epochs,
-                                        steps_per_epoch=steps_per_epoch))
+    config = family.resolve(
+        TrainConfig(
+            model="gan",
+            recipe=recipe,
+            dataset="builtin:digits",
+            image_size=16,
+            channels=1,
+            filters=4,
+            latent_dim=8,
+            batch_size=4,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+        )
+    )
     data = types.SimpleNamespace(steps_per_epoch=steps_per_epoch, num_classes=None)
     model = family.build_model(config, data)
     return model, BackupAndRestore(str(backup_dir), steps_per_epoch=steps_per_epoch).restore(model)

@@ -21,17 +21,26 @@ LR, HR = 8, 32  # tiny: x4 from 8 px to the 32 px the discriminator needs
 
 def tiny_srgan(phase="pretrain", relativistic=False, scale=4, content_network=None, **kwargs):
     model = keras_gan.SRGAN.srresnet(
-        scale=scale, image_size=LR * scale, residual_blocks=1, filters=4,
-        discriminator_filters=2, phase=phase, relativistic=relativistic, seed=1,
+        scale=scale,
+        image_size=LR * scale,
+        residual_blocks=1,
+        filters=4,
+        discriminator_filters=2,
+        phase=phase,
+        relativistic=relativistic,
+        seed=1,
         content_loss="vgg" if content_network is not None else "mse",
-        content_network=content_network, **kwargs,
+        content_network=content_network,
+        **kwargs,
     )
     return compiled(model)
 
 
 def compiled(model, optimizer=keras.optimizers.Adam, learning_rate=1e-3):
-    model.compile(generator_optimizer=optimizer(learning_rate),
-                  discriminator_optimizer=optimizer(learning_rate))
+    model.compile(
+        generator_optimizer=optimizer(learning_rate),
+        discriminator_optimizer=optimizer(learning_rate),
+    )
     return model
 
 
@@ -42,16 +51,25 @@ def tiny_pretrain():
 def tiny_relativistic():
     # SGD: Adam's first step g / (|g| + eps) turns ~1e-8 float noise on the tiny
     # discriminator's near-zero gradients into ~1e-5 weight differences.
-    model = keras_gan.SRGAN.srresnet(scale=4, image_size=32, residual_blocks=1, filters=4,
-                                     discriminator_filters=2, phase="adversarial",
-                                     relativistic=True, seed=1)
+    model = keras_gan.SRGAN.srresnet(
+        scale=4,
+        image_size=32,
+        residual_blocks=1,
+        filters=4,
+        discriminator_filters=2,
+        phase="adversarial",
+        relativistic=True,
+        seed=1,
+    )
     return compiled(model, keras.optimizers.SGD, 0.1)
 
 
 def sr_batch(batch_size, scale=4):
     rng = np.random.default_rng(0)
-    return {"lr": rng.uniform(-1, 1, (batch_size, LR, LR, 3)).astype("float32"),
-            "hr": rng.uniform(-1, 1, (batch_size, LR * scale, LR * scale, 3)).astype("float32")}
+    return {
+        "lr": rng.uniform(-1, 1, (batch_size, LR, LR, 3)).astype("float32"),
+        "hr": rng.uniform(-1, 1, (batch_size, LR * scale, LR * scale, 3)).astype("float32"),
+    }
 
 
 # -------------------------------------------------------------------- networks
@@ -86,7 +104,9 @@ def test_psnr_ssim_known_values():
     # gray images + 10 levels: Y differs by 219 * 10 / 255 everywhere
     gray = np.repeat(a[..., :1], 3, axis=-1)
     expected = 20 * np.log10(255 / (219 * 10 / 255))  # 29.45 dB
-    np.testing.assert_allclose(psnr(gray + 10, gray, max_val=255, y_channel=True), expected, atol=1e-3)
+    np.testing.assert_allclose(
+        psnr(gray + 10, gray, max_val=255, y_channel=True), expected, atol=1e-3
+    )
     # Gaussian noise (sigma 0.1) on [-1, 1] images: 10 log10(2^2 / MSE)
     x = rng.uniform(-0.5, 0.5, (2, 24, 24, 3)).astype("float32")
     y = x + rng.normal(0, 0.1, x.shape).astype("float32")
@@ -97,8 +117,11 @@ def test_psnr_ssim_known_values():
     u1, u2 = np.full((1, 16, 16, 1), 100, np.uint8), np.full((1, 16, 16, 1), 120, np.uint8)
     m1, m2 = 16 + 219 * 100 / 255, 16 + 219 * 120 / 255
     c1 = (0.01 * 255) ** 2
-    np.testing.assert_allclose(ssim(u1, u2, max_val=255, y_channel=True),
-                               (2 * m1 * m2 + c1) / (m1 ** 2 + m2 ** 2 + c1), rtol=5e-4)  # float32 sums
+    np.testing.assert_allclose(
+        ssim(u1, u2, max_val=255, y_channel=True),
+        (2 * m1 * m2 + c1) / (m1**2 + m2**2 + c1),
+        rtol=5e-4,
+    )  # float32 sums
 
 
 def test_rgb_to_y_and_border_crop():
@@ -153,22 +176,29 @@ def _write_images(folder, sizes):
         mode = "L" if i == 0 else "RGB"
         shape = (h, w) if mode == "L" else (h, w, 3)
         Image.fromarray(rng.integers(0, 256, shape).astype(np.uint8), mode).save(
-            os.path.join(folder, f"img_{i}.png"))
+            os.path.join(folder, f"img_{i}.png")
+        )
     return folder
 
 
 def test_super_resolution_dataset_makes_bicubic_lr(tmp_path):
     folder = _write_images(str(tmp_path / "hr"), [(40, 50), (33, 36), (20, 24)])  # 20 px < crop
-    data = sr_data.super_resolution_dataset(f"folder:{folder}", image_size=32, scale=4,
-                                            batch_size=2, crops_per_image=2, seed=3)
+    data = sr_data.super_resolution_dataset(
+        f"folder:{folder}", image_size=32, scale=4, batch_size=2, crops_per_image=2, seed=3
+    )
     assert data.steps_per_epoch == 3 and data.num_examples == 3
     batch = next(iter(data.dataset))
     assert batch["lr"].shape == (2, 8, 8, 3) and batch["hr"].shape == (2, 32, 32, 3)
     hr01 = (batch["hr"].numpy() + 1) / 2
     expected = np.round(np.clip(sr_data.bicubic_downscale(hr01, 4).numpy(), 0, 1) * 255) / 255
     np.testing.assert_allclose((batch["lr"].numpy() + 1) / 2, expected, atol=1e-6)
-    again = next(iter(sr_data.super_resolution_dataset(
-        f"folder:{folder}", image_size=32, scale=4, batch_size=2, crops_per_image=2, seed=3).dataset))
+    again = next(
+        iter(
+            sr_data.super_resolution_dataset(
+                f"folder:{folder}", image_size=32, scale=4, batch_size=2, crops_per_image=2, seed=3
+            ).dataset
+        )
+    )
     np.testing.assert_array_equal(batch["hr"], again["hr"])
     with pytest.raises(ValueError, match="multiple of scale"):
         sr_data.super_resolution_dataset(f"folder:{folder}", image_size=30, scale=4)
@@ -177,8 +207,9 @@ def test_super_resolution_dataset_makes_bicubic_lr(tmp_path):
 def test_tfds_div2k_mock():
     tfds = pytest.importorskip("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=3):
-        data = sr_data.super_resolution_dataset("tfds:div2k/bicubic_x4", image_size=32, scale=4,
-                                                batch_size=2, seed=0)
+        data = sr_data.super_resolution_dataset(
+            "tfds:div2k/bicubic_x4", image_size=32, scale=4, batch_size=2, seed=0
+        )
         batch = next(iter(data.dataset))
     assert data.num_examples == 3
     assert batch["lr"].shape == (2, 8, 8, 3) and batch["hr"].shape == (2, 32, 32, 3)
@@ -191,8 +222,12 @@ def test_benchmark_protocol_on_gray_image(tmp_path):
     pairs = sr_data.load_benchmark(f"folder:{folder}", 4)
     assert [p[1].shape for p in pairs] == [(28, 24, 3), (24, 32, 3)]
     assert [p[0].shape for p in pairs] == [(7, 6, 3), (6, 8, 3)]
-    generator = keras.Sequential([keras.Input((None, None, 3), name="image"),
-                                  keras.layers.UpSampling2D(4, interpolation="bilinear")])
+    generator = keras.Sequential(
+        [
+            keras.Input((None, None, 3), name="image"),
+            keras.layers.UpSampling2D(4, interpolation="bilinear"),
+        ]
+    )
     result = sr_evaluation.evaluate_super_resolution(generator, f"folder:{folder}", 4)
     assert result["num_images"] == 2 and np.isfinite(result["model"]["psnr"])
     assert "tiny" in sr_evaluation.format_super_resolution_table([result], ["tiny"])
@@ -248,8 +283,14 @@ def test_invalid_arguments():
         keras_gan.SRGAN(generator, discriminator, content_loss="vgg")
     with pytest.raises(ValueError, match="phase"):
         keras_gan.SRGAN(generator, discriminator, phase="finetune")
-    model = keras_gan.SRGAN.srresnet(scale=4, image_size=32, residual_blocks=0, filters=2,
-                                     discriminator_filters=2, relativistic=True)
+    model = keras_gan.SRGAN.srresnet(
+        scale=4,
+        image_size=32,
+        residual_blocks=0,
+        filters=2,
+        discriminator_filters=2,
+        relativistic=True,
+    )
     with pytest.raises(ValueError, match="relativistic"):
         model.compile(loss="hinge")
 
@@ -267,7 +308,11 @@ def test_vgg_error_names_both_ways(monkeypatch, tmp_path):
     with pytest.raises(ValueError) as error:
         keras_gan.networks.vgg19_features(weights="imagenet")
     message = str(error.value)
-    assert "keras.applications" in message and "--vgg_weights=PATH" in message and "no network" in message
+    assert (
+        "keras.applications" in message
+        and "--vgg_weights=PATH" in message
+        and "no network" in message
+    )
 
     from keras_gan.recipes import get_recipe
     from keras_gan.training import TrainConfig
@@ -298,11 +343,28 @@ def test_train_py_both_phases_and_export(tmp_path):
     folder = _write_images(str(tmp_path / "hr"), [(40, 40), (48, 36), (36, 44)])
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "train.py"), "--model=srgan", f"--dataset=folder:{folder}",
-         "--image_size=32", "--scale=4", "--residual_blocks=1", "--filters=4", "--batch_size=2",
-         "--pretrain_epochs=1", "--epochs=1", "--steps_per_epoch=1", "--samples=2", "--verbose=0",
-         f"--output_dir={out}", "--export=saved_model,tflite"],
-        capture_output=True, text=True, timeout=600, cwd=str(tmp_path),
+        [
+            sys.executable,
+            os.path.join(REPO, "train.py"),
+            "--model=srgan",
+            f"--dataset=folder:{folder}",
+            "--image_size=32",
+            "--scale=4",
+            "--residual_blocks=1",
+            "--filters=4",
+            "--batch_size=2",
+            "--pretrain_epochs=1",
+            "--epochs=1",
+            "--steps_per_epoch=1",
+            "--samples=2",
+            "--verbose=0",
+            f"--output_dir={out}",
+            "--export=saved_model,tflite",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(tmp_path),
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": REPO},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
@@ -329,8 +391,9 @@ def test_tfds_hr_feature_is_the_image_when_there_is_no_image_feature():
         source = load_source("tfds:div2k/bicubic_x4", labels=False)
         image = source.decode(next(iter(source.dataset)))["image"]
         np.testing.assert_array_equal(image, tf.image.convert_image_dtype(raw["hr"], tf.float32))
-        data = keras_gan.data.super_resolution_dataset("tfds:div2k/bicubic_x4", image_size=16,
-                                                       scale=4, batch_size=2, seed=0)
+        data = keras_gan.data.super_resolution_dataset(
+            "tfds:div2k/bicubic_x4", image_size=16, scale=4, batch_size=2, seed=0
+        )
         batch = next(iter(data.dataset))
     assert batch["lr"].shape == (2, 4, 4, 3) and batch["hr"].shape == (2, 16, 16, 3)
     assert data.num_examples == 3

@@ -12,16 +12,27 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = [
-    "--dataset=builtin:digits", "--image_size=16", "--channels=1", "--filters=4",
-    "--latent_dim=8", "--batch_size=8", "--epochs=2", "--steps_per_epoch=2",
-    "--samples=4", "--verbose=2", "--export=none",
+    "--dataset=builtin:digits",
+    "--image_size=16",
+    "--channels=1",
+    "--filters=4",
+    "--latent_dim=8",
+    "--batch_size=8",
+    "--epochs=2",
+    "--steps_per_epoch=2",
+    "--samples=4",
+    "--verbose=2",
+    "--export=none",
 ]
 
 
 def train(*flags, check=True):
     proc = subprocess.run(
         [sys.executable, os.path.join(REPO, "train.py"), *TINY, *flags],
-        capture_output=True, text=True, timeout=600, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     if check:

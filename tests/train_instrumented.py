@@ -73,6 +73,7 @@ def _on_train_batch_end(self, batch, logs=None):
 
 def _poison(batch_index, batch):
     """`batch` with NaN in the rows `--nan_in_batch` names when it is batch `nan_batch`."""
+
     def poison(x):
         if not x.dtype.is_floating:
             return x

@@ -73,14 +73,18 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     ```
     """
 
-    def __init__(self, backup_dir, steps_per_epoch, epochs=None, save_freq="epoch",
-                 delete_checkpoint=True):
+    def __init__(
+        self, backup_dir, steps_per_epoch, epochs=None, save_freq="epoch", delete_checkpoint=True
+    ):
         super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
         if isinstance(save_freq, bool) or (isinstance(save_freq, int) and save_freq < 1):
-            raise ValueError(f"`save_freq` must be 'epoch' or an int >= 1. Received: save_freq={save_freq!r}")
+            raise ValueError(
+                f"`save_freq` must be 'epoch' or an int >= 1. Received: save_freq={save_freq!r}"
+            )
         if not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
             raise ValueError(
-                f"`steps_per_epoch` must be an int >= 1. Received: steps_per_epoch={steps_per_epoch!r}")
+                f"`steps_per_epoch` must be an int >= 1. Received: steps_per_epoch={steps_per_epoch!r}"
+            )
         self.steps_per_epoch = steps_per_epoch
         self.epochs = epochs
         self.step = 0  # global steps done (restored by `restore`)
@@ -88,9 +92,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._epoch = 0
 
     def get_config(self):
-        return {"backup_dir": self.backup_dir, "steps_per_epoch": self.steps_per_epoch,
-                "epochs": self.epochs, "save_freq": self.save_freq,
-                "delete_checkpoint": self.delete_checkpoint}
+        return {
+            "backup_dir": self.backup_dir,
+            "steps_per_epoch": self.steps_per_epoch,
+            "epochs": self.epochs,
+            "save_freq": self.save_freq,
+            "delete_checkpoint": self.delete_checkpoint,
+        }
 
     @property
     def latest_dir(self):
@@ -120,7 +128,8 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             raise ValueError(
                 f"The backup in {self.backup_dir} was written with steps_per_epoch="
                 f"{saved_steps_per_epoch}: rerun with the same settings, or start over "
-                f"with --resume=false. Received: steps_per_epoch={self.steps_per_epoch}")
+                f"with --resume=false. Received: steps_per_epoch={self.steps_per_epoch}"
+            )
         try:
             model.load_weights(os.path.join(self.latest_dir, WEIGHTS_FILENAME))
         except (OSError, ValueError, KeyError) as error:  # corrupt, or another model's
@@ -130,9 +139,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def _unreadable(self, error):
         message = " ".join(str(error).split())
-        return ValueError(f"The backup in {self.latest_dir} cannot be restored ({type(error).__name__}: "
-                          f"{message}): start over with --resume=false, or restore it with the "
-                          f"settings it was written with. Received: backup_dir={self.backup_dir!r}")
+        return ValueError(
+            f"The backup in {self.latest_dir} cannot be restored ({type(error).__name__}: "
+            f"{message}): start over with --resume=false, or restore it with the "
+            f"settings it was written with. Received: backup_dir={self.backup_dir!r}"
+        )
 
     def clear(self):
         """Delete the backup (start over)."""
@@ -173,13 +184,19 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     # --------------------------------------------------------------------- save
     def _all_finite(self):
         values = [v for v in self.model.weights if v.dtype.startswith(("float", "bfloat"))]
-        return bool(tf.reduce_all([tf.reduce_all(tf.math.is_finite(tf.cast(v, tf.float32)))
-                                   for v in values]))
+        return bool(
+            tf.reduce_all(
+                [tf.reduce_all(tf.math.is_finite(tf.cast(v, tf.float32))) for v in values]
+            )
+        )
 
     def _save_model(self):
         if not self._all_finite():
-            logging.warning("Step %d: a weight is NaN/Inf; the backup of step %s is kept.",
-                            self.step, self.saved_step)
+            logging.warning(
+                "Step %d: a weight is NaN/Inf; the backup of step %s is kept.",
+                self.step,
+                self.saved_step,
+            )
             return
         new, old = self.latest_dir + ".new", self.latest_dir + ".old"
         for path in (new, old):
@@ -189,8 +206,14 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         try:
             self.model.save_weights(os.path.join(new, WEIGHTS_FILENAME))
             with open(os.path.join(new, METADATA_FILENAME), "w") as f:
-                json.dump({"step": self.step, "epoch": self.step // self.steps_per_epoch,
-                           "steps_per_epoch": self.steps_per_epoch}, f)
+                json.dump(
+                    {
+                        "step": self.step,
+                        "epoch": self.step // self.steps_per_epoch,
+                        "steps_per_epoch": self.steps_per_epoch,
+                    },
+                    f,
+                )
         except BaseException:  # a full disk: no half-written backup; the previous one stays
             shutil.rmtree(new, ignore_errors=True)
             raise

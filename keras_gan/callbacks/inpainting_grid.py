@@ -52,5 +52,6 @@ class InpaintingGridCallback(EpochGridCallback):
 
     def grid(self):
         completed = keras.ops.convert_to_numpy(
-            self.model.generator([self.images, self.masks], training=False))
+            self.model.generator([self.images, self.masks], training=False)
+        )
         return inpainting_grid_images(self.images, self.masks, completed), len(self.images)

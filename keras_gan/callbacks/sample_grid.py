@@ -24,7 +24,9 @@ def make_grid(images, columns=None, padding=2):
     n, h, w, c = images.shape
     columns = columns or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / columns))
-    grid = np.full((rows * (h + padding) + padding, columns * (w + padding) + padding, c), 255, "uint8")
+    grid = np.full(
+        (rows * (h + padding) + padding, columns * (w + padding) + padding, c), 255, "uint8"
+    )
     for i in range(n):
         r, col = divmod(i, columns)
         y, x = padding + r * (h + padding), padding + col * (w + padding)

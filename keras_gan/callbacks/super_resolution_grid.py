@@ -57,5 +57,6 @@ class SuperResolutionGridCallback(EpochGridCallback):
         self.sr_scale = sr_scale
 
     def grid(self):
-        return super_resolution_rows(self.model.generator, self.lr_images, self.hr_images,
-                                     self.sr_scale), 4
+        return super_resolution_rows(
+            self.model.generator, self.lr_images, self.hr_images, self.sr_scale
+        ), 4

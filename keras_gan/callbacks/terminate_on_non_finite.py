@@ -42,8 +42,11 @@ class TerminateOnNonFinite(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        bad = {name: float(value) for name, value in (logs or {}).items()
-               if name not in self.ignore and not math.isfinite(float(value))}
+        bad = {
+            name: float(value)
+            for name, value in (logs or {}).items()
+            if name not in self.ignore and not math.isfinite(float(value))
+        }
         if not bad:
             return
         values = ", ".join(f"{name}={value}" for name, value in sorted(bad.items()))

@@ -8,8 +8,10 @@ from keras_gan.callbacks.sample_grid import EpochGridCallback
 
 def _check_pairs(images_a, images_b):
     if len(images_a) != len(images_b):
-        raise ValueError("Give as many A images as B images. Received: "
-                         f"{len(images_a)} A and {len(images_b)} B images")
+        raise ValueError(
+            "Give as many A images as B images. Received: "
+            f"{len(images_a)} A and {len(images_b)} B images"
+        )
 
 
 def translation_rows(model, images_a, images_b):
@@ -35,7 +37,8 @@ def translation_rows(model, images_a, images_b):
     rec_b = run(model.generator_ab, fake_a)
     columns = [images_a, fake_b, rec_a, images_b, fake_a, rec_b]
     return np.stack([np.asarray(c, "float32") for c in columns], axis=1).reshape(
-        (-1, *np.shape(images_a)[1:]))
+        (-1, *np.shape(images_a)[1:])
+    )
 
 
 class TranslationGridCallback(EpochGridCallback):

@@ -66,12 +66,26 @@ def inpainting_dataset(
     """
     load_size = load_size or image_size
     if not isinstance(load_size, int) or load_size < image_size:
-        raise ValueError(f"`load_size` must be an int >= image_size. Received: load_size={load_size!r}")
+        raise ValueError(
+            f"`load_size` must be an int >= image_size. Received: load_size={load_size!r}"
+        )
     if not 0.0 <= native_fraction <= 1.0:
-        raise ValueError(f"`native_fraction` must be in [0, 1]. Received: native_fraction={native_fraction!r}")
+        raise ValueError(
+            f"`native_fraction` must be in [0, 1]. Received: native_fraction={native_fraction!r}"
+        )
     images = image_dataset(
-        dataset, image_size=load_size, channels=channels, batch_size=1, shuffle=shuffle,
-        flip=flip, crop="random", cache=cache, repeat=repeat, seed=seed, labels=False, limit=limit,
+        dataset,
+        image_size=load_size,
+        channels=channels,
+        batch_size=1,
+        shuffle=shuffle,
+        flip=flip,
+        crop="random",
+        cache=cache,
+        repeat=repeat,
+        seed=seed,
+        labels=False,
+        limit=limit,
     )
     ds = images.dataset.unbatch().map(lambda e: e["image"])
     if load_size > image_size:
@@ -83,7 +97,8 @@ def inpainting_dataset(
                 # Log-uniform side: every octave of scale between the loaded
                 # resolution (side = image_size) and the whole crop is equally likely.
                 log_side = tf.random.stateless_uniform(
-                    [], s[::-1], tf.math.log(float(image_size)), tf.math.log(float(load_size)))
+                    [], s[::-1], tf.math.log(float(image_size)), tf.math.log(float(load_size))
+                )
                 side = tf.minimum(tf.cast(tf.round(tf.exp(log_side)), tf.int32), load_size)
                 if native_fraction > 0:
                     native = tf.random.stateless_uniform([], s + 1) < native_fraction
@@ -91,11 +106,14 @@ def inpainting_dataset(
             out = tf.image.stateless_random_crop(image, tf.stack([side, side, channels]), seed=s)
             if random_scale:
                 out = tf.image.resize(out, [image_size, image_size], antialias=True)
-                out = tf.ensure_shape(tf.clip_by_value(out, -1.0, 1.0), [image_size, image_size, channels])
+                out = tf.ensure_shape(
+                    tf.clip_by_value(out, -1.0, 1.0), [image_size, image_size, channels]
+                )
             return out
 
         ds = tf.data.Dataset.zip((ds, crop_seeds)).map(
-            crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None)
+            crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None
+        )
     masks = mask_dataset(mask, image_size, seed=None if seed is None else seed + 2)
     ds = tf.data.Dataset.zip((ds, masks)).map(lambda image, m: {"image": image, "mask": m})
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -129,8 +129,9 @@ def free_form_mask(
     seeds = _split(seed, 10)
     strokes, steps = max_strokes, max_vertices - 1  # steps per stroke at most
     num_strokes = tf.random.stateless_uniform([], seeds[0], 1, max_strokes + 1, dtype=tf.int32)
-    num_steps = tf.random.stateless_uniform([strokes], seeds[1], min_vertices, max_vertices,
-                                            dtype=tf.int32)
+    num_steps = tf.random.stateless_uniform(
+        [strokes], seeds[1], min_vertices, max_vertices, dtype=tf.int32
+    )
     angle_min = mean_angle - tf.random.stateless_uniform([strokes, 1], seeds[2], 0, angle_range)
     angle_max = mean_angle + tf.random.stateless_uniform([strokes, 1], seeds[3], 0, angle_range)
     u = tf.random.stateless_uniform([strokes, steps], seeds[4])
@@ -139,31 +140,36 @@ def free_form_mask(
     angles = tf.where(even[None, :], 2 * math.pi - angles, angles)
     lengths = tf.clip_by_value(
         radius + (radius // 2) * tf.random.stateless_normal([strokes, steps], seeds[5]),
-        0.0, 2 * radius)
+        0.0,
+        2 * radius,
+    )
     start = tf.floor(tf.random.stateless_uniform([strokes, 2], seeds[6], 0, size))
     widths = tf.floor(tf.random.stateless_uniform([strokes], seeds[7], min_width, max_width))
 
     # Vertices: each step from the previous vertex, clipped to the image, truncated to int.
     vertices = [start]
     for i in range(steps):
-        delta = tf.stack([lengths[:, i] * tf.cos(angles[:, i]),
-                          lengths[:, i] * tf.sin(angles[:, i])], axis=-1)
+        delta = tf.stack(
+            [lengths[:, i] * tf.cos(angles[:, i]), lengths[:, i] * tf.sin(angles[:, i])], axis=-1
+        )
         vertices.append(tf.floor(tf.clip_by_value(vertices[-1] + delta, 0.0, float(size))))
     vertices = tf.stack(vertices, axis=1)  # (strokes, steps + 1, 2) as (x, y)
     p0, p1 = vertices[:, :-1], vertices[:, 1:]  # segments (strokes, steps, 2)
 
     # Pixels within width/2 of a segment (a line with round caps = PIL's line
     # plus the ellipses DeepFill draws at every vertex).
-    ys, xs = tf.meshgrid(tf.range(size, dtype=tf.float32), tf.range(size, dtype=tf.float32),
-                         indexing="ij")
+    ys, xs = tf.meshgrid(
+        tf.range(size, dtype=tf.float32), tf.range(size, dtype=tf.float32), indexing="ij"
+    )
     pixels = tf.stack([tf.reshape(xs, [-1]), tf.reshape(ys, [-1])], axis=-1)[:, None, None, :]
     seg = p1 - p0
     seg_len2 = tf.reduce_sum(seg * seg, axis=-1)
     t = tf.reduce_sum((pixels - p0) * seg, axis=-1) / tf.maximum(seg_len2, 1e-6)
     closest = p0 + tf.clip_by_value(t, 0.0, 1.0)[..., None] * seg
     dist2 = tf.reduce_sum(tf.square(pixels - closest), axis=-1)  # (P, strokes, steps)
-    valid = tf.logical_and(tf.range(steps)[None, :] < num_steps[:, None],
-                           tf.range(strokes)[:, None] < num_strokes)
+    valid = tf.logical_and(
+        tf.range(steps)[None, :] < num_steps[:, None], tf.range(strokes)[:, None] < num_strokes
+    )
     inside = tf.logical_and(valid, dist2 <= tf.square(widths / 2.0)[:, None])
     mask = tf.reshape(tf.cast(tf.reduce_any(inside, axis=[1, 2]), tf.float32), [size, size, 1])
     flip = tf.random.stateless_uniform([2], seeds[8])
@@ -218,8 +224,11 @@ def parse_mask_spec(spec):
     kind, _, path = spec.strip().partition(":")
     kind = kind.strip().lower()
     path = path.strip() or None
-    if kind not in MASK_KINDS or (kind == "folder" and not path) or (
-            kind in ("rect", "free_form") and path):
+    if (
+        kind not in MASK_KINDS
+        or (kind == "folder" and not path)
+        or (kind in ("rect", "free_form") and path)
+    ):
         raise ValueError(
             "Unknown mask spec. Expected rect, free_form, folder:<path>, mixed or "
             f"mixed:<path>. Received: mask={spec!r}"
@@ -233,7 +242,9 @@ def _mask_files(path, spec):
         raise ValueError(f"The mask folder {directory!r} does not exist. Received: mask={spec!r}")
     files = list_image_files(directory)
     if not files:
-        raise ValueError(f"The mask folder {directory!r} has no image files. Received: mask={spec!r}")
+        raise ValueError(
+            f"The mask folder {directory!r} has no image files. Received: mask={spec!r}"
+        )
     readable = readable_image_files(files, directory)
     if not readable:
         raise ValueError(
@@ -303,8 +314,11 @@ def mask_dataset(spec, size, seed=None):
     """
     fn = mask_function(spec, size)
     seeds = tf.data.Dataset.random(seed=seed).batch(2, drop_remainder=True)
-    return seeds.map(lambda s: tf.ensure_shape(fn(s), [size, size, 1]),
-                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return seeds.map(
+        lambda s: tf.ensure_shape(fn(s), [size, size, 1]),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
 
 
 def evaluation_masks(size, per_bucket=100, buckets=EVAL_BUCKETS, source="free_form", seed=0):
@@ -339,8 +353,10 @@ def evaluation_masks(size, per_bucket=100, buckets=EVAL_BUCKETS, source="free_fo
     if kind == "folder":
         return _bucket_folder_masks(_mask_files(path, source), size, per_bucket, buckets, seed)
     if kind not in ("rect", "free_form"):
-        raise ValueError(f"Evaluation masks come from rect, free_form or folder:<path>. "
-                         f"Received: source={source!r}")
+        raise ValueError(
+            f"Evaluation masks come from rect, free_form or folder:<path>. "
+            f"Received: source={source!r}"
+        )
     if kind == "rect":
         stroke = tf.function(lambda s: rect_mask(size, s, min_side=0.1, max_side=0.4))
     else:
@@ -378,6 +394,8 @@ def _bucket_folder_masks(files, size, per_bucket, buckets, seed):
             break
     short = {b: len(v) for b, v in out.items() if len(v) < per_bucket}
     if short:
-        raise ValueError(f"Not enough masks per hole-ratio bucket in the folder: {short}. "
-                         f"Received: per_bucket={per_bucket}")
+        raise ValueError(
+            f"Not enough masks per hole-ratio bucket in the folder: {short}. "
+            f"Received: per_bucket={per_bucket}"
+        )
     return {b: np.stack(v) for b, v in out.items()}

@@ -64,8 +64,17 @@ def load_images(spec, image_size, channels, limit=None):
     """
     from keras_gan.data.pipeline import image_dataset
 
-    data = image_dataset(spec, image_size=image_size, channels=channels, batch_size=1,
-                         shuffle=False, repeat=False, labels=False, limit=limit, cache=False)
+    data = image_dataset(
+        spec,
+        image_size=image_size,
+        channels=channels,
+        batch_size=1,
+        shuffle=False,
+        repeat=False,
+        labels=False,
+        limit=limit,
+        cache=False,
+    )
     batches = [batch["image"].numpy() for batch in data.dataset.unbatch().batch(256)]
     return np.concatenate(batches, axis=0)
 

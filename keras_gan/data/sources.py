@@ -114,7 +114,9 @@ def builtin_arrays(name):
     if name == "digits":
         from keras_gan.optional import require
 
-        digits = require("sklearn.datasets", "builtin:digits").load_digits()  # 0..16: kept exact as float32 in [0, 1] (16 = 255 = white)
+        digits = require(
+            "sklearn.datasets", "builtin:digits"
+        ).load_digits()  # 0..16: kept exact as float32 in [0, 1] (16 = 255 = white)
         images = np.asarray(digits.images, np.float32)[..., None] / 16.0
         return images, digits.target.astype(np.int32)
     if name == "photos":
@@ -340,8 +342,11 @@ def readable_image_files(paths, directory):
         return paths
     checked = (
         tf.data.Dataset.from_tensor_slices(tf_paths(paths))
-        .map(lambda path: (path, tf.shape(decode_image_file(path))),
-             num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+        .map(
+            lambda path: (path, tf.shape(decode_image_file(path))),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=False,
+        )
         .ignore_errors()
     )
     readable = {os.fsdecode(path) for path, _ in checked.as_numpy_iterator()}
@@ -375,8 +380,10 @@ def _load_folder(path, labels):
     elements = {"path": tf_paths(readable)}
     if has_labels:  # list again per class: label = index of the sorted subdirectory
         keep = set(readable)
-        per_class = [[f for f in list_image_files(os.path.join(directory, name)) if f in keep]
-                     for name in class_names]
+        per_class = [
+            [f for f in list_image_files(os.path.join(directory, name)) if f in keep]
+            for name in class_names
+        ]
         elements["path"] = tf_paths([f for class_files in per_class for f in class_files])
         elements["label"] = np.concatenate(
             [np.full(len(class_files), i, np.int32) for i, class_files in enumerate(per_class)]

@@ -49,8 +49,9 @@ def _cubic(x):
     """Keys cubic kernel, a = -0.5 (MATLAB `imresize` 'bicubic')."""
     ax = np.abs(x)
     ax2, ax3 = ax * ax, ax * ax * ax
-    return ((1.5 * ax3 - 2.5 * ax2 + 1.0) * (ax <= 1)
-            + (-0.5 * ax3 + 2.5 * ax2 - 4.0 * ax + 2.0) * ((ax > 1) & (ax <= 2)))
+    return (1.5 * ax3 - 2.5 * ax2 + 1.0) * (ax <= 1) + (-0.5 * ax3 + 2.5 * ax2 - 4.0 * ax + 2.0) * (
+        (ax > 1) & (ax <= 2)
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -70,6 +71,7 @@ def imresize_matrix(in_length, out_length, scale):
     """
     kernel_width = 4.0
     if scale < 1:  # antialiasing: stretch the kernel by 1/scale
+
         def kernel(x):
             return scale * _cubic(scale * x)
 
@@ -205,12 +207,16 @@ def _match_pairs(lr_dir, hr_dir, scale, dataset):
     """`(lr_path, hr_path)` for every HR file, matched by stem (LR may add `x{scale}`)."""
     hr_files = list_image_files(hr_dir)
     if not hr_files:
-        raise ValueError(f"The HR folder {hr_dir!r} contains no image files. Received: dataset={dataset!r}")
+        raise ValueError(
+            f"The HR folder {hr_dir!r} contains no image files. Received: dataset={dataset!r}"
+        )
     by_stem = {}
     for path in hr_files:
         if _stem(path) in by_stem:
-            raise ValueError(f"Two HR images have the stem {_stem(path)!r}: {by_stem[_stem(path)]!r} and "
-                             f"{path!r}; LR images are matched by stem. Received: dataset={dataset!r}")
+            raise ValueError(
+                f"Two HR images have the stem {_stem(path)!r}: {by_stem[_stem(path)]!r} and "
+                f"{path!r}; LR images are matched by stem. Received: dataset={dataset!r}"
+            )
         by_stem[_stem(path)] = path
     candidates = {}
     suffix = f"x{scale}"
@@ -224,17 +230,23 @@ def _match_pairs(lr_dir, hr_dir, scale, dataset):
     for stem, hr_path in by_stem.items():
         found = candidates.get(stem, [])
         if len(found) > 1:
-            raise ValueError(f"The HR image {hr_path!r} matches several LR images: "
-                             f"{', '.join(map(repr, found))}. Received: dataset={dataset!r}, scale={scale}")
+            raise ValueError(
+                f"The HR image {hr_path!r} matches several LR images: "
+                f"{', '.join(map(repr, found))}. Received: dataset={dataset!r}, scale={scale}"
+            )
         if found:
             pairs.append((found[0], hr_path))
         else:
             missing.append(hr_path)
     if missing:
-        named = ", ".join(map(repr, missing[:5])) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise ValueError(f"No LR image in {lr_dir!r} for the HR image(s) {named} (expected the same stem, "
-                         f"optionally suffixed {suffix!r}, e.g. 0001.png -> 0001{suffix}.png). "
-                         f"Received: dataset={dataset!r}, scale={scale}")
+        named = ", ".join(map(repr, missing[:5])) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise ValueError(
+            f"No LR image in {lr_dir!r} for the HR image(s) {named} (expected the same stem, "
+            f"optionally suffixed {suffix!r}, e.g. 0001.png -> 0001{suffix}.png). "
+            f"Received: dataset={dataset!r}, scale={scale}"
+        )
     return pairs
 
 
@@ -257,8 +269,11 @@ def _decoded_shapes(files):
     paths = [key[0] for key in files]
     checked = (
         tf.data.Dataset.from_tensor_slices(tf_paths(paths))
-        .map(lambda path: (path, tf.shape(decode_image_file(path))[:2]),
-             num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+        .map(
+            lambda path: (path, tf.shape(decode_image_file(path))[:2]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=False,
+        )
         .ignore_errors()
     )
     return {os.fsdecode(path): (int(hw[0]), int(hw[1])) for path, hw in checked.as_numpy_iterator()}
@@ -301,8 +316,10 @@ def _paired_files(dataset, scale, limit=None):
             )
         out.append((lr_path, hr_path, (lr_h, lr_w)))
     if not out:
-        raise ValueError(f"The paired folder {os.path.dirname(hr_dir)!r} has no readable LR/HR pair. "
-                         f"Received: dataset={dataset!r}")
+        raise ValueError(
+            f"The paired folder {os.path.dirname(hr_dir)!r} has no readable LR/HR pair. "
+            f"Received: dataset={dataset!r}"
+        )
     return out
 
 
@@ -397,7 +414,9 @@ def super_resolution_dataset(
             f"{4 * scale}. Received: image_size={image_size!r}"
         )
     if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+        raise ValueError(
+            f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}"
+        )
     if not isinstance(crops_per_image, int) or crops_per_image < 1:
         raise ValueError(
             f"`crops_per_image` must be an integer >= 1. Received: crops_per_image={crops_per_image!r}"
@@ -409,12 +428,19 @@ def super_resolution_dataset(
     deterministic = not shuffle or seed is not None
     pairs = _paired_files(dataset, scale, limit)
     if pairs is not None:
-        ds, num_examples, fits, crop = _paired_examples(pairs, image_size, scale, augment, deterministic)
+        ds, num_examples, fits, crop = _paired_examples(
+            pairs, image_size, scale, augment, deterministic
+        )
     else:
         ds, num_examples, fits, crop = _bicubic_examples(
-            dataset, image_size, scale, augment, limit, deterministic)
-    if cache is True or (cache == "auto" and fits and num_examples is not None
-                         and num_examples <= CACHE_AUTO_MAX_IMAGES):
+            dataset, image_size, scale, augment, limit, deterministic
+        )
+    if cache is True or (
+        cache == "auto"
+        and fits
+        and num_examples is not None
+        and num_examples <= CACHE_AUTO_MAX_IMAGES
+    ):
         ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(min(num_examples or 1000, 1000), seed=seed, reshuffle_each_iteration=True)
@@ -430,8 +456,9 @@ def super_resolution_dataset(
     options.deterministic = deterministic
     ds = ds.with_options(options)
     steps = max(1, num_examples * crops_per_image // batch_size) if num_examples else None
-    return SuperResolutionData(dataset=ds, num_examples=num_examples, num_classes=None,
-                               steps_per_epoch=steps)
+    return SuperResolutionData(
+        dataset=ds, num_examples=num_examples, num_classes=None, steps_per_epoch=steps
+    )
 
 
 def _bicubic_examples(dataset, image_size, scale, augment, limit, deterministic):
@@ -454,7 +481,9 @@ def _bicubic_examples(dataset, image_size, scale, augment, limit, deterministic)
             lambda: tf.image.resize(image, tf.maximum(size, image_size), method="bicubic"),
             lambda: image,
         )
-        return tf.image.convert_image_dtype(tf.clip_by_value(image, 0.0, 1.0), tf.uint8, saturate=True)
+        return tf.image.convert_image_dtype(
+            tf.clip_by_value(image, 0.0, 1.0), tf.uint8, saturate=True
+        )
 
     def crop(image, seed_pair):
         crop_seed, flip_seed, rot_seed = tf.unstack(tf.random.split(seed_pair, num=3))
@@ -497,9 +526,14 @@ def _paired_examples(pairs, image_size, scale, augment, deterministic):
         shape = tf.shape(lr)
         y = tf.random.stateless_uniform([], y_seed, 0, shape[0] - lr_size + 1, dtype=tf.int32)
         x = tf.random.stateless_uniform([], x_seed, 0, shape[1] - lr_size + 1, dtype=tf.int32)
-        lr = tf.cast(lr[y: y + lr_size, x: x + lr_size], tf.float32) / 255.0
-        hr = tf.cast(hr[y * scale: y * scale + image_size, x * scale: x * scale + image_size],
-                     tf.float32) / 255.0
+        lr = tf.cast(lr[y : y + lr_size, x : x + lr_size], tf.float32) / 255.0
+        hr = (
+            tf.cast(
+                hr[y * scale : y * scale + image_size, x * scale : x * scale + image_size],
+                tf.float32,
+            )
+            / 255.0
+        )
         if augment:
             flip = tf.random.stateless_uniform([], flip_seed) < 0.5
             lr = tf.where(flip, tf.reverse(lr, [1]), lr)
@@ -512,7 +546,8 @@ def _paired_examples(pairs, image_size, scale, augment, deterministic):
 
     elements = {"lr": tf_paths(lr for lr, _, _ in pairs), "hr": tf_paths(hr for _, hr, _ in pairs)}
     ds = tf.data.Dataset.from_tensor_slices(elements).map(
-        prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+        prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic
+    )
     return ds, len(pairs), num_bytes <= CACHE_AUTO_MAX_BYTES, crop
 
 

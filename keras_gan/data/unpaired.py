@@ -72,8 +72,9 @@ def _photo_crops(split):
             region, stride = photo[:, _PHOTO_TRAIN_COLUMNS:], 80
         rows = range(0, height - _PHOTO_CROP + 1, stride)
         cols = range(0, region.shape[1] - _PHOTO_CROP + 1, stride)
-        out[domain] = np.stack([region[r:r + _PHOTO_CROP, c:c + _PHOTO_CROP]
-                                for r in rows for c in cols])
+        out[domain] = np.stack(
+            [region[r : r + _PHOTO_CROP, c : c + _PHOTO_CROP] for r in rows for c in cols]
+        )
     return out
 
 
@@ -125,8 +126,9 @@ def _prepare(source, size, channels):
     """Decode, convert channels, resize to size x size (aspect not kept) and scale to [-1, 1]."""
 
     def prepare(element):
-        image = convert_and_resize(source.decode(element)["image"], size, channels,
-                                    keep_aspect=False)
+        image = convert_and_resize(
+            source.decode(element)["image"], size, channels, keep_aspect=False
+        )
         image = tf.clip_by_value(image * 2.0 - 1.0, -1.0, 1.0)
         return tf.ensure_shape(image, [size, size, channels])
 
@@ -135,8 +137,11 @@ def _prepare(source, size, channels):
 
 def _domain_dataset(source, image_size, load_size, channels, flip, seed, cache):
     deterministic = seed is not None
-    ds = source.dataset.map(_prepare(source, load_size, channels),
-                            num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+    ds = source.dataset.map(
+        _prepare(source, load_size, channels),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=deterministic,
+    )
     n = source.num_examples
     if should_cache(cache, n, load_size, channels, False, None):  # square load_size images
         ds = ds.cache()
@@ -153,7 +158,8 @@ def _domain_dataset(source, image_size, load_size, channels, flip, seed, cache):
         return image
 
     return tf.data.Dataset.zip((ds, seeds)).map(
-        augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
+        augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic
+    )
 
 
 def _check_train_folders(dataset):
@@ -163,10 +169,15 @@ def _check_train_folders(dataset):
         return
     root = os.path.expanduser(spec.path)
     if not is_directory(root):
-        raise ValueError(f"The image folder {root!r} does not exist or is not a directory. "
-                         f'Received: dataset="{spec}"')
-    missing = [f"train{d.upper()}" for d in DOMAINS
-               if not is_directory(os.path.join(root, f"train{d.upper()}"))]
+        raise ValueError(
+            f"The image folder {root!r} does not exist or is not a directory. "
+            f'Received: dataset="{spec}"'
+        )
+    missing = [
+        f"train{d.upper()}"
+        for d in DOMAINS
+        if not is_directory(os.path.join(root, f"train{d.upper()}"))
+    ]
     if missing:
         raise ValueError(
             f"The CycleGAN folder {root!r} has no {' and no '.join(missing)} subfolder "
@@ -241,8 +252,9 @@ def unpaired_dataset(
                 f"than one batch. Received: batch_size={batch_size}"
             )
         sizes[domain] = source.num_examples
-        parts[domain] = _domain_dataset(source, image_size, load_size, channels, flip,
-                                        None if seed is None else seed + i, cache)
+        parts[domain] = _domain_dataset(
+            source, image_size, load_size, channels, flip, None if seed is None else seed + i, cache
+        )
     ds = tf.data.Dataset.zip(parts).batch(batch_size, drop_remainder=True)
     options = tf.data.Options()
     options.deterministic = seed is not None

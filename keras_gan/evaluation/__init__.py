@@ -76,7 +76,9 @@ def get_evaluator(name):
     ```
     """
     if name not in EVALUATORS:
-        raise ValueError(f"Unknown model. Expected one of {sorted(EVALUATORS)}. Received: model={name!r}")
+        raise ValueError(
+            f"Unknown model. Expected one of {sorted(EVALUATORS)}. Received: model={name!r}"
+        )
     module, cls = EVALUATORS[name].split(":")
     return getattr(importlib.import_module(module), cls)()
 
@@ -94,8 +96,10 @@ def all_options():
     for name in EVALUATORS:
         for option in get_evaluator(name).options:
             if seen.setdefault(option.name, option) != option:
-                raise ValueError(f"--{option.name} is declared differently by two families. "
-                                 f"Received: {seen[option.name]} and {option} ({name})")
+                raise ValueError(
+                    f"--{option.name} is declared differently by two families. "
+                    f"Received: {seen[option.name]} and {option} ({name})"
+                )
     return list(seen.values())
 
 

@@ -19,8 +19,15 @@ from keras_gan.metrics import image_quality
 from keras_gan.metrics.image_quality import PSNR_CAP, mean_psnr  # noqa: F401  (PSNR_CAP: documented here)
 
 
-def evaluate_cyclegan(generator, real_data, target_data=None, image_size=64, num_real=10000,
-                      batch_size=16, sample_grid=None):
+def evaluate_cyclegan(
+    generator,
+    real_data,
+    target_data=None,
+    image_size=64,
+    num_real=10000,
+    batch_size=16,
+    sample_grid=None,
+):
     """Translate images and, given their true translations, score against them.
 
     The baseline is the unchanged input: a generator that has learned nothing
@@ -52,36 +59,62 @@ def evaluate_cyclegan(generator, real_data, target_data=None, image_size=64, num
     ```
     """
     if not real_data:
-        raise ValueError(f"The CycleGAN evaluation needs input images. Received: real_data={real_data!r}")
+        raise ValueError(
+            f"The CycleGAN evaluation needs input images. Received: real_data={real_data!r}"
+        )
     channels = generator.inputs[0].shape[-1]
     images = load_images(real_data, image_size, channels, limit=num_real)
     translated = generator.predict(images, batch_size=batch_size, verbose=0)
-    results = {"real_data": real_data, "target_data": target_data,
-               "num_images": len(images), "image_size": image_size, "headline": []}
+    results = {
+        "real_data": real_data,
+        "target_data": target_data,
+        "num_images": len(images),
+        "image_size": image_size,
+        "headline": [],
+    }
     rows = [images, translated]
     if target_data:
         target = load_images(target_data, image_size, channels, limit=len(images))
         if len(target) != len(images):
-            raise ValueError(f"The target data has {len(target)} images, the input data "
-                             f"{len(images)}. Received: target_data={target_data!r}")
+            raise ValueError(
+                f"The target data has {len(target)} images, the input data "
+                f"{len(images)}. Received: target_data={target_data!r}"
+            )
         # Under their own key: a top-level "model" would clash with evaluate.py's --model.
         scores = results["vs_target"] = {}
         for name, x in (("model", translated), ("unchanged", images)):
             # Capped per image: a crop the mapping leaves unchanged (gray pixels under a
             # matrix whose rows sum to 1) is identical to its target, PSNR inf.
-            scores[name] = {"psnr": mean_psnr(image_quality.psnr(x, target)),
-                            "ssim": float(np.mean(image_quality.ssim(x, target)))}
-        results["headline"] = [headline_panel(
-            "psnr", "PSNR (dB) vs the true translation", "unchanged",
-            {set_name(real_data): {"model": scores["model"]["psnr"],
-                                   "baseline": scores["unchanged"]["psnr"]}})]
+            scores[name] = {
+                "psnr": mean_psnr(image_quality.psnr(x, target)),
+                "ssim": float(np.mean(image_quality.ssim(x, target))),
+            }
+        results["headline"] = [
+            headline_panel(
+                "psnr",
+                "PSNR (dB) vs the true translation",
+                "unchanged",
+                {
+                    set_name(real_data): {
+                        "model": scores["model"]["psnr"],
+                        "baseline": scores["unchanged"]["psnr"],
+                    }
+                },
+            )
+        ]
         rows.append(target)
     if sample_grid:
         n = min(8, len(images))
-        save_grid(np.concatenate([r[:n] for r in rows]), sample_grid, columns=n,
-                  scale=grid_scale(image_size))
-        results["sample_grid"] = {"path": sample_grid, "description":
-                                  f"rows: input, translation{', target' if len(rows) > 2 else ''}"}
+        save_grid(
+            np.concatenate([r[:n] for r in rows]),
+            sample_grid,
+            columns=n,
+            scale=grid_scale(image_size),
+        )
+        results["sample_grid"] = {
+            "path": sample_grid,
+            "description": f"rows: input, translation{', target' if len(rows) > 2 else ''}",
+        }
     return results
 
 
@@ -96,8 +129,10 @@ def format_cyclegan_report(results):
     """
     if "vs_target" not in results:
         return ""
-    lines = [f"{results['num_images']} images at {results['image_size']} px",
-             f"{'':10s} {'PSNR (dB)':>10s} {'SSIM':>7s}"]
+    lines = [
+        f"{results['num_images']} images at {results['image_size']} px",
+        f"{'':10s} {'PSNR (dB)':>10s} {'SSIM':>7s}",
+    ]
     for name, score in results["vs_target"].items():
         lines.append(f"{name:10s} {score['psnr']:10.2f} {score['ssim']:7.4f}")
     return "\n".join(lines)
@@ -115,16 +150,25 @@ of the translation against it next to those of the unchanged images;
 ``--sample_grid`` writes rows of input, translation (and target)."""
     options = (
         REAL_DATA,
-        Option("string", "target_data", None,
-               "True translations of --real_data, same order (cyclegan), e.g. folder:DIR."),
+        Option(
+            "string",
+            "target_data",
+            None,
+            "True translations of --real_data, same order (cyclegan), e.g. folder:DIR.",
+        ),
         IMAGE_SIZE,
         NUM_REAL,
         BATCH_SIZE,
         SAMPLE_GRID,
     )
-    keywords = {"real_data": "real_data", "target_data": "target_data",
-                "image_size": "eval_image_size", "num_real": "num_real",
-                "batch_size": "batch_size", "sample_grid": "sample_grid"}
+    keywords = {
+        "real_data": "real_data",
+        "target_data": "target_data",
+        "image_size": "eval_image_size",
+        "num_real": "num_real",
+        "batch_size": "batch_size",
+        "sample_grid": "sample_grid",
+    }
     required = {"real_data": ""}
     evaluate = staticmethod(evaluate_cyclegan)
     report = staticmethod(format_cyclegan_report)
@@ -137,9 +181,17 @@ of the translation against it next to those of the unchanged images;
     def curve_arguments(self, options, scale):
         o = options
         if not o.real_data or not o.target_data:
-            raise ValueError("A cyclegan curve needs --real_data and --target_data (inputs and "
-                             "their true translations, e.g. from scripts/make_unpaired_task.py). "
-                             f"Received: real_data={o.real_data!r}, target_data={o.target_data!r}")
-        return [{"real_data": o.real_data, "target_data": o.target_data,
-                 "image_size": o.eval_image_size, "num_real": o.num_real,
-                 "batch_size": min(o.eval_batch_size, 16)}]
+            raise ValueError(
+                "A cyclegan curve needs --real_data and --target_data (inputs and "
+                "their true translations, e.g. from scripts/make_unpaired_task.py). "
+                f"Received: real_data={o.real_data!r}, target_data={o.target_data!r}"
+            )
+        return [
+            {
+                "real_data": o.real_data,
+                "target_data": o.target_data,
+                "image_size": o.eval_image_size,
+                "num_real": o.num_real,
+                "batch_size": min(o.eval_batch_size, 16),
+            }
+        ]

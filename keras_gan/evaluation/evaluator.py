@@ -49,14 +49,26 @@ class OptionError(ValueError):
 
 
 # Flags several families read (one definition each; the help names the families).
-REAL_DATA = Option("string", "real_data", None, "Real images for FID/KID: any dataset spec "
-                   "(folder:DIR, builtin:NAME, tfds:NAME[:split]).")
+REAL_DATA = Option(
+    "string",
+    "real_data",
+    None,
+    "Real images for FID/KID: any dataset spec (folder:DIR, builtin:NAME, tfds:NAME[:split]).",
+)
 NUM_REAL = Option("integer", "num_real", 10000, "Maximum number of real images used.")
 BATCH_SIZE = Option("integer", "batch_size", 256, "Batch size of generation and classification.")
-IMAGE_SIZE = Option("integer", "eval_image_size", 64,
-                    "Image size of the evaluation (inpainting: divisible by 8; cyclegan).")
-SAMPLE_GRID = Option("string", "sample_grid", None,
-                     "Write a PNG grid of examples (inpainting, srgan, cyclegan; see the module doc).")
+IMAGE_SIZE = Option(
+    "integer",
+    "eval_image_size",
+    64,
+    "Image size of the evaluation (inpainting: divisible by 8; cyclegan).",
+)
+SAMPLE_GRID = Option(
+    "string",
+    "sample_grid",
+    None,
+    "Write a PNG grid of examples (inpainting, srgan, cyclegan; see the module doc).",
+)
 
 
 def set_name(spec):
@@ -115,7 +127,9 @@ class Evaluator:
         """
         for flag, hint in self.required.items():
             if not getattr(options, flag):
-                raise OptionError(f"--model={self.name} needs --{flag}{f' ({hint})' if hint else ''}.")
+                raise OptionError(
+                    f"--model={self.name} needs --{flag}{f' ({hint})' if hint else ''}."
+                )
         return {keyword: getattr(options, flag) for keyword, flag in self.keywords.items()}
 
     def command_line(self, call):
@@ -127,8 +141,11 @@ class Evaluator:
         Returns:
             A list of `--flag=value` strings, in `call`'s order.
         """
-        return [f"--{self.keywords[key]}={_flag_text(value)}" for key, value in call.items()
-                if value is not None]
+        return [
+            f"--{self.keywords[key]}={_flag_text(value)}"
+            for key, value in call.items()
+            if value is not None
+        ]
 
     def prepare(self, generator, call):
         """`call` with what repeated evaluations can share loaded once (default: unchanged).
@@ -153,4 +170,6 @@ class Evaluator:
         Returns:
             A list of keyword-argument dicts of `evaluate`.
         """
-        raise ValueError(f"{self.name} has no learning-curve evaluation. Received: model={self.name!r}")
+        raise ValueError(
+            f"{self.name} has no learning-curve evaluation. Received: model={self.name!r}"
+        )

@@ -17,8 +17,10 @@ def _load_classifier(classifier):
     if isinstance(classifier, keras.Model):
         return classifier
     if not classifier:
-        raise ValueError("The GAN evaluation needs a classifier (a saved .keras classifier, e.g. "
-                         f"from scripts/train_mnist_classifier.py). Received: classifier={classifier!r}")
+        raise ValueError(
+            "The GAN evaluation needs a classifier (a saved .keras classifier, e.g. "
+            f"from scripts/train_mnist_classifier.py). Received: classifier={classifier!r}"
+        )
     from keras_gan.export.exporter import load_generator  # safe mode, one-line errors
 
     return load_generator(classifier)
@@ -30,8 +32,9 @@ def _load_real_images(generator, spec, num_real):
     return load_images(spec, height, channels, limit=num_real)
 
 
-def evaluate_gan(generator, classifier, num_samples=10000, real_data=None, num_real=10000,
-                 seed=0, batch_size=256):
+def evaluate_gan(
+    generator, classifier, num_samples=10000, real_data=None, num_real=10000, seed=0, batch_size=256
+):
     """Classifier score, class coverage (and FID/KID) of a generator's samples.
 
     Samples `num_samples` images from latents z ~ N(0, I) (uniform labels for a
@@ -70,11 +73,20 @@ def evaluate_gan(generator, classifier, num_samples=10000, real_data=None, num_r
     real_images = real_data
     if isinstance(real_data, str):
         real_images = _load_real_images(generator, real_data, num_real)
-    results = evaluate_generator(generator, model, num_samples=num_samples,
-                                 real_images=real_images, seed=seed, batch_size=batch_size)
-    results = {"classifier": classifier if isinstance(classifier, str) else None,
-               "real_data": real_data if isinstance(real_data, str) else None,
-               "seed": seed, **results}
+    results = evaluate_generator(
+        generator,
+        model,
+        num_samples=num_samples,
+        real_images=real_images,
+        seed=seed,
+        batch_size=batch_size,
+    )
+    results = {
+        "classifier": classifier if isinstance(classifier, str) else None,
+        "real_data": real_data if isinstance(real_data, str) else None,
+        "seed": seed,
+        **results,
+    }
     real = {"inception_score": None, "min_fraction": None}
     if real_images is not None:
         probabilities = classifier_probabilities(model, real_images, batch_size=batch_size)
@@ -82,16 +94,24 @@ def evaluate_gan(generator, classifier, num_samples=10000, real_data=None, num_r
         score, score_std = inception_score(probabilities, splits=splits)
         coverage = class_coverage(probabilities, int(model.outputs[0].shape[-1]))
         real = results["real_scores"] = {
-            "inception_score": score, "inception_score_std": score_std,
-            "min_fraction": coverage["min_fraction"], "num_images": int(len(probabilities)),
+            "inception_score": score,
+            "inception_score_std": score_std,
+            "min_fraction": coverage["min_fraction"],
+            "num_images": int(len(probabilities)),
         }
     results["headline"] = [
-        headline_panel("classifier_score", "classifier score (IS)", "real",
-                       {"": {"model": results["inception_score"],
-                             "baseline": real["inception_score"]}}),
-        headline_panel("min_class_share", "smallest class share", "real",
-                       {"": {"model": results["coverage"]["min_fraction"],
-                             "baseline": real["min_fraction"]}}),
+        headline_panel(
+            "classifier_score",
+            "classifier score (IS)",
+            "real",
+            {"": {"model": results["inception_score"], "baseline": real["inception_score"]}},
+        ),
+        headline_panel(
+            "min_class_share",
+            "smallest class share",
+            "real",
+            {"": {"model": results["coverage"]["min_fraction"], "baseline": real["min_fraction"]}},
+        ),
     ]
     return results
 
@@ -108,11 +128,12 @@ def format_gan_report(results):
     lines = [format_report(results)]
     real = results.get("real_scores")
     if real:
-        lines.append(f"Real data ({real['num_images']} images): inception score (classifier) "
-                     f"{real['inception_score']:.4f} ± {real['inception_score_std']:.4f}, "
-                     f"smallest class {real['min_fraction']:.2%}")
+        lines.append(
+            f"Real data ({real['num_images']} images): inception score (classifier) "
+            f"{real['inception_score']:.4f} ± {real['inception_score_std']:.4f}, "
+            f"smallest class {real['min_fraction']:.2%}"
+        )
     return "\n".join(lines)
-
 
 
 class GANEvaluator(Evaluator):
@@ -132,8 +153,14 @@ Score computed with that classifier, the per-class coverage table and, with
         NUM_REAL,
         BATCH_SIZE,
     )
-    keywords = {"classifier": "classifier", "num_samples": "num_samples", "real_data": "real_data",
-                "num_real": "num_real", "seed": "seed", "batch_size": "batch_size"}
+    keywords = {
+        "classifier": "classifier",
+        "num_samples": "num_samples",
+        "real_data": "real_data",
+        "num_real": "num_real",
+        "seed": "seed",
+        "batch_size": "batch_size",
+    }
     required = {"classifier": "a saved .keras classifier"}
     evaluate = staticmethod(evaluate_gan)
     report = staticmethod(format_gan_report)
@@ -143,14 +170,25 @@ Score computed with that classifier, the per-class coverage table and, with
         call = dict(call)
         call["classifier"] = _load_classifier(call["classifier"])
         if isinstance(call.get("real_data"), str):
-            call["real_data"] = _load_real_images(generator, call["real_data"],
-                                                  call.get("num_real", 10000))
+            call["real_data"] = _load_real_images(
+                generator, call["real_data"], call.get("num_real", 10000)
+            )
         return call
 
     def curve_arguments(self, options, scale):
         o = options
         if not o.classifier:
-            raise ValueError("A gan curve needs --classifier (scripts/train_mnist_classifier.py "
-                             f"makes one for MNIST). Received: classifier={o.classifier!r}")
-        return [{"classifier": o.classifier, "num_samples": o.num_samples, "real_data": o.real_data,
-                 "num_real": o.num_real, "seed": o.eval_seed, "batch_size": o.eval_batch_size}]
+            raise ValueError(
+                "A gan curve needs --classifier (scripts/train_mnist_classifier.py "
+                f"makes one for MNIST). Received: classifier={o.classifier!r}"
+            )
+        return [
+            {
+                "classifier": o.classifier,
+                "num_samples": o.num_samples,
+                "real_data": o.real_data,
+                "num_real": o.num_real,
+                "seed": o.eval_seed,
+                "batch_size": o.eval_batch_size,
+            }
+        ]

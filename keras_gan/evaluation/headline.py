@@ -34,15 +34,19 @@ def headline_panel(key, label, baseline, series):
     ```
     """
     if not re.fullmatch(r"[A-Za-z0-9_]+", key) or not re.fullmatch(r"[A-Za-z0-9_]+", baseline):
-        raise ValueError("A headline key and baseline name are letters, digits and '_'. "
-                         f"Received: key={key!r}, baseline={baseline!r}")
+        raise ValueError(
+            "A headline key and baseline name are letters, digits and '_'. "
+            f"Received: key={key!r}, baseline={baseline!r}"
+        )
     return {
         "key": key,
         "label": label,
         "baseline": baseline,
         "series": {
-            name: {"model": float(values["model"]),
-                   "baseline": None if values.get("baseline") is None else float(values["baseline"])}
+            name: {
+                "model": float(values["model"]),
+                "baseline": None if values.get("baseline") is None else float(values["baseline"]),
+            }
             for name, values in series.items()
         },
     }

@@ -58,7 +58,9 @@ def opencv_inpaint(images, masks, method="telea", radius=3):
     flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
     pixels = to_uint8(images).numpy()
     holes = (np.asarray(masks)[..., 0] > 0.5).astype(np.uint8) * 255
-    out = np.stack([cv2.inpaint(p, h, radius, flag).reshape(p.shape) for p, h in zip(pixels, holes)])
+    out = np.stack(
+        [cv2.inpaint(p, h, radius, flag).reshape(p.shape) for p, h in zip(pixels, holes)]
+    )
     return from_uint8(out).numpy()
 
 
@@ -111,12 +113,16 @@ def bucket_scores(methods, images, mask_sets):
 
 def format_inpainting_table(results):
     """A Markdown table of `bucket_scores` results (one row per bucket and method)."""
-    lines = ["| holes | method | hole L1 | hole PSNR (dB) | PSNR (dB) | SSIM |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| holes | method | hole L1 | hole PSNR (dB) | PSNR (dB) | SSIM |",
+        "|---|---|---|---|---|---|",
+    ]
     for bucket, by_method in results.items():
         for name, r in by_method.items():
-            lines.append(f"| {bucket} | {name} | {r['hole_l1']:.4f} | {r['hole_psnr']:.2f} | "
-                         f"{r['psnr']:.2f} | {r['ssim']:.4f} |")
+            lines.append(
+                f"| {bucket} | {name} | {r['hole_l1']:.4f} | {r['hole_psnr']:.2f} | "
+                f"{r['psnr']:.2f} | {r['ssim']:.4f} |"
+            )
     return "\n".join(lines)
 
 
@@ -162,7 +168,7 @@ def load_native_crops(spec, image_size, channels, limit=None, seed=0):
         rng = np.random.default_rng([seed, index])
         top = int(rng.integers(0, height - image_size + 1))
         left = int(rng.integers(0, width - image_size + 1))
-        crop = image[top:top + image_size, left:left + image_size]
+        crop = image[top : top + image_size, left : left + image_size]
         if channels == 3:
             crop = to_rgb(crop)
         crops.append(np.clip(np.asarray(crop, np.float32) * 2.0 - 1.0, -1.0, 1.0))
@@ -198,9 +204,18 @@ def load_eval_images(spec, image_size, channels, limit=None, crops="resize", see
     return load_images(spec, image_size, channels, limit=limit)
 
 
-def evaluate_inpainting(generator, real_data, image_size=64, num_real=10000, eval_masks="free_form",
-                        masks_per_bucket=0, crops="resize", seed=0, batch_size=256,
-                        sample_grid=None):
+def evaluate_inpainting(
+    generator,
+    real_data,
+    image_size=64,
+    num_real=10000,
+    eval_masks="free_form",
+    masks_per_bucket=0,
+    crops="resize",
+    seed=0,
+    batch_size=256,
+    sample_grid=None,
+):
     """Hole L1, hole PSNR, PSNR and SSIM of a generator and of OpenCV inpainting, per bucket.
 
     Completes the images under a fixed evaluation mask set bucketed by hole
@@ -236,13 +251,15 @@ def evaluate_inpainting(generator, real_data, image_size=64, num_real=10000, eva
     """
     channels = generator.inputs[0].shape[-1]
     if isinstance(real_data, str):
-        images = load_eval_images(real_data, image_size, channels, limit=num_real, crops=crops,
-                                  seed=seed)
+        images = load_eval_images(
+            real_data, image_size, channels, limit=num_real, crops=crops, seed=seed
+        )
     else:
         images = np.asarray(real_data, np.float32)[:num_real]
         image_size = images.shape[1]
-    mask_sets = evaluation_masks(image_size, per_bucket=masks_per_bucket or len(images),
-                                 source=eval_masks, seed=seed)
+    mask_sets = evaluation_masks(
+        image_size, per_bucket=masks_per_bucket or len(images), source=eval_masks, seed=seed
+    )
     methods = {
         "model": lambda x, m: generator.predict([x, m], batch_size=batch_size, verbose=0),
         "opencv_telea": lambda x, m: opencv_inpaint(x, m, "telea"),
@@ -250,15 +267,30 @@ def evaluate_inpainting(generator, real_data, image_size=64, num_real=10000, eva
     }
     buckets = bucket_scores(methods, images, mask_sets)
     name = set_name(real_data) if isinstance(real_data, str) else "images"
-    results = {"real_data": real_data if isinstance(real_data, str) else None,
-               "num_images": len(images), "image_size": image_size, "eval_masks": eval_masks,
-               "seed": seed, "eval_crops": crops, "buckets": buckets}
-    results["headline"] = [headline_panel(
-        "hole_psnr", "hole PSNR (dB)", "telea",
-        {f"{name}_{crops}": {
-            "model": float(np.mean([b["model"]["hole_psnr"] for b in buckets.values()])),
-            "baseline": float(np.mean([b["opencv_telea"]["hole_psnr"] for b in buckets.values()])),
-        }})]
+    results = {
+        "real_data": real_data if isinstance(real_data, str) else None,
+        "num_images": len(images),
+        "image_size": image_size,
+        "eval_masks": eval_masks,
+        "seed": seed,
+        "eval_crops": crops,
+        "buckets": buckets,
+    }
+    results["headline"] = [
+        headline_panel(
+            "hole_psnr",
+            "hole PSNR (dB)",
+            "telea",
+            {
+                f"{name}_{crops}": {
+                    "model": float(np.mean([b["model"]["hole_psnr"] for b in buckets.values()])),
+                    "baseline": float(
+                        np.mean([b["opencv_telea"]["hole_psnr"] for b in buckets.values()])
+                    ),
+                }
+            },
+        )
+    ]
     if sample_grid:
         (low, high), masks = list(mask_sets.items())[min(2, len(mask_sets) - 1)]
         n = min(8, len(images))
@@ -266,9 +298,11 @@ def evaluate_inpainting(generator, real_data, image_size=64, num_real=10000, eva
         m = masks[np.arange(n) % len(masks)]
         rows = [x * (1 - m) + m] + [fn(x, m) for fn in methods.values()] + [x]
         save_grid(np.concatenate(rows), sample_grid, columns=n, scale=2)
-        results["sample_grid"] = {"path": sample_grid, "description":
-                                  f"rows: masked input ({low:.0%}-{high:.0%} holes), "
-                                  f"{', '.join(methods)}, original"}
+        results["sample_grid"] = {
+            "path": sample_grid,
+            "description": f"rows: masked input ({low:.0%}-{high:.0%} holes), "
+            f"{', '.join(methods)}, original",
+        }
     return results
 
 
@@ -281,10 +315,15 @@ def format_inpainting_report(results):
     Returns:
         The report as a string.
     """
-    how = (f"as native-resolution {results['image_size']} px crops (seed {results['seed']})"
-           if results.get("eval_crops") == "native" else f"at {results['image_size']} px")
-    header = (f"{results['num_images']} images of {results['real_data']} {how}, "
-              f"masks: {results['eval_masks']}")
+    how = (
+        f"as native-resolution {results['image_size']} px crops (seed {results['seed']})"
+        if results.get("eval_crops") == "native"
+        else f"at {results['image_size']} px"
+    )
+    header = (
+        f"{results['num_images']} images of {results['real_data']} {how}, "
+        f"masks: {results['eval_masks']}"
+    )
     return f"{header}\n{format_inpainting_table(results['buckets'])}"
 
 
@@ -302,21 +341,40 @@ the generator against OpenCV's Telea and Navier-Stokes inpainting, per bucket.""
         REAL_DATA,
         IMAGE_SIZE,
         NUM_REAL,
-        Option("string", "eval_masks", "free_form", "Evaluation mask set (inpainting): "
-               "free_form, rect or folder:<path> (white = hole)."),
-        Option("integer", "masks_per_bucket", 0,
-               "Masks per hole-ratio bucket (inpainting); 0 = one per image."),
-        Option("enum", "eval_crops", "resize",
-               "Inpainting images: resize = whole images shrunk to --eval_image_size; "
-               "native = one seeded --eval_image_size crop of each image at its own resolution.",
-               EVAL_CROPS),
+        Option(
+            "string",
+            "eval_masks",
+            "free_form",
+            "Evaluation mask set (inpainting): free_form, rect or folder:<path> (white = hole).",
+        ),
+        Option(
+            "integer",
+            "masks_per_bucket",
+            0,
+            "Masks per hole-ratio bucket (inpainting); 0 = one per image.",
+        ),
+        Option(
+            "enum",
+            "eval_crops",
+            "resize",
+            "Inpainting images: resize = whole images shrunk to --eval_image_size; "
+            "native = one seeded --eval_image_size crop of each image at its own resolution.",
+            EVAL_CROPS,
+        ),
         BATCH_SIZE,
         SAMPLE_GRID,
     )
-    keywords = {"real_data": "real_data", "image_size": "eval_image_size", "num_real": "num_real",
-                "eval_masks": "eval_masks", "masks_per_bucket": "masks_per_bucket",
-                "crops": "eval_crops", "seed": "seed", "batch_size": "batch_size",
-                "sample_grid": "sample_grid"}
+    keywords = {
+        "real_data": "real_data",
+        "image_size": "eval_image_size",
+        "num_real": "num_real",
+        "eval_masks": "eval_masks",
+        "masks_per_bucket": "masks_per_bucket",
+        "crops": "eval_crops",
+        "seed": "seed",
+        "batch_size": "batch_size",
+        "sample_grid": "sample_grid",
+    }
     required = {"real_data": ""}
     evaluate = staticmethod(evaluate_inpainting)
     report = staticmethod(format_inpainting_report)
@@ -325,12 +383,23 @@ the generator against OpenCV's Telea and Navier-Stokes inpainting, per bucket.""
         """One evaluation per mode of the curve's comma list `--eval_crops`."""
         o = options
         if not o.real_data:
-            raise ValueError("An inpainting curve needs --real_data (images to complete). "
-                             f"Received: real_data={o.real_data!r}")
+            raise ValueError(
+                "An inpainting curve needs --real_data (images to complete). "
+                f"Received: real_data={o.real_data!r}"
+            )
         modes = [m.strip() for m in o.eval_crops.split(",") if m.strip()]
         if not modes:
             raise ValueError(f"--eval_crops names no mode. Received: eval_crops={o.eval_crops!r}")
-        return [{"real_data": o.real_data, "image_size": o.eval_image_size, "num_real": o.num_real,
-                 "eval_masks": o.eval_masks, "masks_per_bucket": o.masks_per_bucket,
-                 "crops": mode, "seed": o.eval_seed, "batch_size": o.eval_batch_size}
-                for mode in modes]
+        return [
+            {
+                "real_data": o.real_data,
+                "image_size": o.eval_image_size,
+                "num_real": o.num_real,
+                "eval_masks": o.eval_masks,
+                "masks_per_bucket": o.masks_per_bucket,
+                "crops": mode,
+                "seed": o.eval_seed,
+                "batch_size": o.eval_batch_size,
+            }
+            for mode in modes
+        ]

@@ -55,18 +55,29 @@ def evaluate_super_resolution(generator, dataset, scale):
     for index, (lr, hr) in enumerate(load_benchmark(dataset, scale)):
         sr = super_resolve_uint8(generator, lr)
         if sr.shape != hr.shape:
-            raise ValueError(f"The generator output {sr.shape} does not match the HR image {hr.shape}; "
-                             f"is it a x{scale} generator? Received: scale={scale}")
+            raise ValueError(
+                f"The generator output {sr.shape} does not match the HR image {hr.shape}; "
+                f"is it a x{scale} generator? Received: scale={scale}"
+            )
         row = {"index": index}
         for method, out in (("model", sr), ("bicubic", imresize(lr, scale))):
             p, s = _measure(out, hr, scale)
             row[method] = {"psnr": p, "ssim": s}
         images.append(row)
-    summary = {m: {"psnr": mean_psnr([r[m]["psnr"] for r in images]),
-                   "ssim": float(np.mean([r[m]["ssim"] for r in images]))}
-               for m in ("model", "bicubic")}
-    return {"dataset": str(dataset), "scale": scale, "num_images": len(images),
-            "images": images, **summary}
+    summary = {
+        m: {
+            "psnr": mean_psnr([r[m]["psnr"] for r in images]),
+            "ssim": float(np.mean([r[m]["ssim"] for r in images])),
+        }
+        for m in ("model", "bicubic")
+    }
+    return {
+        "dataset": str(dataset),
+        "scale": scale,
+        "num_images": len(images),
+        "images": images,
+        **summary,
+    }
 
 
 def format_super_resolution_table(results, names=None):
@@ -81,12 +92,16 @@ def format_super_resolution_table(results, names=None):
     """
     names = names or [r["dataset"] for r in results]
     width = max(8, *(len(n) for n in names))
-    lines = [f"{'set':<{width}}  images  bicubic PSNR / SSIM   model PSNR / SSIM   gain (dB)",
-             f"{'-' * width}  ------  -------------------  ------------------  ---------"]
+    lines = [
+        f"{'set':<{width}}  images  bicubic PSNR / SSIM   model PSNR / SSIM   gain (dB)",
+        f"{'-' * width}  ------  -------------------  ------------------  ---------",
+    ]
     for name, r in zip(names, results):
         b, m = r["bicubic"], r["model"]
-        lines.append(f"{name:<{width}}  {r['num_images']:>6}  {b['psnr']:>8.2f} / {b['ssim']:.4f}"
-                     f"     {m['psnr']:>7.2f} / {m['ssim']:.4f}  {m['psnr'] - b['psnr']:>+9.2f}")
+        lines.append(
+            f"{name:<{width}}  {r['num_images']:>6}  {b['psnr']:>8.2f} / {b['ssim']:.4f}"
+            f"     {m['psnr']:>7.2f} / {m['ssim']:.4f}  {m['psnr'] - b['psnr']:>+9.2f}"
+        )
     return "\n".join(lines)
 
 
@@ -114,7 +129,7 @@ def comparison_crops(generator, dataset, scale, indices=(0,), crop=128):
         top = (hr.shape[0] - size) // 2 // scale * scale
         left = (hr.shape[1] - size) // 2 // scale * scale
         for image in (nearest, bicubic, sr, hr):
-            tiles.append(from_uint8(image[top:top + size, left:left + size]).numpy())
+            tiles.append(from_uint8(image[top : top + size, left : left + size]).numpy())
     return np.stack(tiles)
 
 
@@ -123,8 +138,10 @@ def _split_specs(datasets):
         datasets = datasets.split(",")
     specs = [d.strip() for d in datasets if d and d.strip()]
     if not specs:
-        raise ValueError("The SR evaluation needs at least one HR image set, e.g. "
-                         f"folder:/data/sr/Set5. Received: datasets={datasets!r}")
+        raise ValueError(
+            "The SR evaluation needs at least one HR image set, e.g. "
+            f"folder:/data/sr/Set5. Received: datasets={datasets!r}"
+        )
     return specs
 
 
@@ -159,19 +176,30 @@ def evaluate_srgan(generator, datasets, scale=4, sample_grid=None, grid_images=(
     specs = _split_specs(datasets)
     names = [set_name(spec) for spec in specs]
     if len(set(names)) != len(names):
-        raise ValueError(f"The SR image sets need distinct folder names. Received: datasets={specs}")
+        raise ValueError(
+            f"The SR image sets need distinct folder names. Received: datasets={specs}"
+        )
     results = [evaluate_super_resolution(generator, spec, scale) for spec in specs]
     out = {"scale": scale, "sets": dict(zip(names, results))}
-    out["headline"] = [headline_panel(
-        "psnr", f"PSNR (dB), Y, {scale} px shaved", "bicubic",
-        {name: {"model": r["model"]["psnr"], "baseline": r["bicubic"]["psnr"]}
-         for name, r in zip(names, results)})]
+    out["headline"] = [
+        headline_panel(
+            "psnr",
+            f"PSNR (dB), Y, {scale} px shaved",
+            "bicubic",
+            {
+                name: {"model": r["model"]["psnr"], "baseline": r["bicubic"]["psnr"]}
+                for name, r in zip(names, results)
+            },
+        )
+    ]
     if sample_grid:
         indices = [int(i) for i in grid_images]
         tiles = comparison_crops(generator, specs[-1], scale, indices, grid_crop)
         save_grid(tiles, sample_grid, columns=4)
-        out["sample_grid"] = {"path": sample_grid, "description":
-                              f"columns: LR nearest, bicubic, model, HR; {names[-1]} images {indices}"}
+        out["sample_grid"] = {
+            "path": sample_grid,
+            "description": f"columns: LR nearest, bicubic, model, HR; {names[-1]} images {indices}",
+        }
     return out
 
 
@@ -200,26 +228,44 @@ MATLAB-bicubic ``imresize``, PSNR/SSIM on the Y channel with ``scale`` border
 pixels shaved) and prints model vs bicubic per set; ``--sample_grid`` writes center
 crops (LR nearest, bicubic, model, HR) of ``--sr_grid_images`` of the last set."""
     options = (
-        Option("string", "dataset", None, "Comma list of HR image sets (srgan), e.g. "
-               "folder:data/sr/Set5,folder:data/sr/Set14."),
+        Option(
+            "string",
+            "dataset",
+            None,
+            "Comma list of HR image sets (srgan), e.g. folder:data/sr/Set5,folder:data/sr/Set14.",
+        ),
         Option("integer", "scale", 4, "Upscaling factor of the generator (srgan)."),
-        Option("string", "sr_grid_images", "0", "Image indices of the last set in --sample_grid (srgan)."),
+        Option(
+            "string",
+            "sr_grid_images",
+            "0",
+            "Image indices of the last set in --sample_grid (srgan).",
+        ),
         Option("integer", "sr_grid_crop", 128, "HR crop side in --sample_grid (srgan)."),
         SAMPLE_GRID,
     )
-    keywords = {"datasets": "dataset", "scale": "scale", "grid_images": "sr_grid_images",
-                "grid_crop": "sr_grid_crop", "sample_grid": "sample_grid"}
+    keywords = {
+        "datasets": "dataset",
+        "scale": "scale",
+        "grid_images": "sr_grid_images",
+        "grid_crop": "sr_grid_crop",
+        "sample_grid": "sample_grid",
+    }
     required = {"dataset": "comma list of HR image set specs"}
     evaluate = staticmethod(evaluate_srgan)
     report = staticmethod(format_srgan_report)
 
     def arguments(self, options):
         arguments = super().arguments(options)
-        arguments["grid_images"] = [int(i) for i in arguments["grid_images"].split(",") if i.strip()]
+        arguments["grid_images"] = [
+            int(i) for i in arguments["grid_images"].split(",") if i.strip()
+        ]
         return arguments
 
     def curve_arguments(self, options, scale):
         if not options.eval_sets:
-            raise ValueError("An srgan curve needs --eval_sets (HR image sets, e.g. Set5,Set14). "
-                             f"Received: eval_sets={options.eval_sets!r}")
+            raise ValueError(
+                "An srgan curve needs --eval_sets (HR image sets, e.g. Set5,Set14). "
+                f"Received: eval_sets={options.eval_sets!r}"
+            )
         return [{"datasets": options.eval_sets, "scale": scale}]

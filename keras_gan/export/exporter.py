@@ -116,13 +116,24 @@ def load_generator(generator):
     if not os.path.isfile(path):
         raise ValueError(f"Generator file not found. Received: generator={path!r}")
     if path.endswith(".keras") and not zipfile.is_zipfile(path):
-        raise ValueError(f"Not a Keras `.keras` file (not a zip archive). Received: generator={path!r}")
+        raise ValueError(
+            f"Not a Keras `.keras` file (not a zip archive). Received: generator={path!r}"
+        )
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except (ValueError, TypeError, KeyError, OSError, EOFError, zipfile.BadZipFile,
-            zlib.error) as error:  # the last three: a corrupt or cut zip member
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:  # the last three: a corrupt or cut zip member
         message = " ".join(str(error).split())  # one line
-        raise ValueError(f"Cannot load {path!r} as a Keras model in safe mode: {message}") from error
+        raise ValueError(
+            f"Cannot load {path!r} as a Keras model in safe mode: {message}"
+        ) from error
 
 
 MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
@@ -140,9 +151,11 @@ def _mixed_policy(generator):
 def _float32_policies(config):
     """`config` (a serialized model) with every mixed-precision dtype policy set to float32."""
     if isinstance(config, dict):
-        if (str(config.get("class_name", "")).endswith("DTypePolicy")
-                and isinstance(config.get("config"), dict)
-                and config["config"].get("name") in MIXED_POLICIES):
+        if (
+            str(config.get("class_name", "")).endswith("DTypePolicy")
+            and isinstance(config.get("config"), dict)
+            and config["config"].get("name") in MIXED_POLICIES
+        ):
             return {**config, "config": {**config["config"], "name": "float32"}}
         return {key: _float32_policies(value) for key, value in config.items()}
     if isinstance(config, list):
@@ -210,7 +223,7 @@ def _sample_inputs(spec, num, seed, image_size, images=None):
             masks = np.zeros((num, h, w, c), np.float32)
             for i in range(num):  # one random rectangular hole per example
                 y, x = rng.integers(0, h // 2), rng.integers(0, w // 2)
-                masks[i, y:y + h // 2, x:x + w // 2] = 1.0
+                masks[i, y : y + h // 2, x : x + w // 2] = 1.0
             inputs[item.name] = masks
     return inputs
 
@@ -317,10 +330,10 @@ def export_generator(
     size = _image_size(spec, image_size)
     has_images = _check_image_inputs(spec, size, image_size, quantize, representative_data)
     _show_findings(findings, verbose)
-    base_dir, version, version_dir = _prepare_base_dir(output_dir, name, version, formats,
-                                                       quantize)
-    images = _representative_images(spec, representative_data, has_images, size,
-                                    max(num_representative, num_verify))
+    base_dir, version, version_dir = _prepare_base_dir(output_dir, name, version, formats, quantize)
+    images = _representative_images(
+        spec, representative_data, has_images, size, max(num_representative, num_verify)
+    )
     data = _verification_data(generator, spec, num_verify, seed, size, images)
 
     tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=base_dir)
@@ -328,12 +341,22 @@ def export_generator(
         all_tolerances = {**verify_lib.DEFAULT_TOLERANCES, **(tolerances or {})}
         artifacts, tensor_dtypes = [], {}
         if "saved_model" in formats:
-            artifacts += _write_saved_model(generator, spec, tmp, name, version, all_tolerances,
-                                            size, images, seed)
+            artifacts += _write_saved_model(
+                generator, spec, tmp, name, version, all_tolerances, size, images, seed
+            )
         if "tflite" in formats:
             tflite_artifacts, tensor_dtypes = _write_tflite(
-                generator, spec, tmp, name, quantize, all_tolerances, size, images, seed,
-                num_representative)
+                generator,
+                spec,
+                tmp,
+                name,
+                quantize,
+                all_tolerances,
+                size,
+                images,
+                seed,
+                num_representative,
+            )
             artifacts += tflite_artifacts
         if "onnx" in formats:
             artifacts += _write_onnx(generator, spec, tmp, name, opset, all_tolerances)
@@ -344,8 +367,19 @@ def export_generator(
         shutil.rmtree(tmp, ignore_errors=True)
 
     report_artifacts = _report_artifacts(artifacts, results, tensor_dtypes, base_dir, verify)
-    report = _report(name, version, base_dir, formats, quantize, spec, mixed_policy, findings,
-                     num_verify, report_artifacts, verify)
+    report = _report(
+        name,
+        version,
+        base_dir,
+        formats,
+        quantize,
+        spec,
+        mixed_policy,
+        findings,
+        num_verify,
+        report_artifacts,
+        verify,
+    )
     _write_report(base_dir, report)
     if verbose and verify:
         print(verify_lib.format_table(report_artifacts))
@@ -359,12 +393,16 @@ def _check_arguments(name, num_representative, version, image_size):
     if not isinstance(name, str) or not name or name.startswith(".") or os.sep in name:
         raise ValueError(f"`name` must be a plain folder name. Received: name={name!r}")
     if not isinstance(num_representative, int) or num_representative < 100:
-        raise ValueError("`num_representative` must be an int >= 100. "
-                         f"Received: num_representative={num_representative!r}")
+        raise ValueError(
+            "`num_representative` must be an int >= 100. "
+            f"Received: num_representative={num_representative!r}"
+        )
     if version is not None and (not isinstance(version, int) or version < 1):
         raise ValueError(f"`version` must be None or an int >= 1. Received: version={version!r}")
     if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
-        raise ValueError(f"`image_size` must be None or an int >= 1. Received: image_size={image_size!r}")
+        raise ValueError(
+            f"`image_size` must be None or an int >= 1. Received: image_size={image_size!r}"
+        )
 
 
 def _quantizations(quantize, findings, formats):
@@ -377,15 +415,21 @@ def _quantizations(quantize, findings, formats):
 def _check_image_inputs(spec, size, image_size, quantize, representative_data):
     """Check an image generator's needs (a size, int8 images); return whether images are given."""
     if spec.kind != LATENT and size is None:
-        raise ValueError("Image generators with dynamic H/W need `image_size` for TFLite "
-                         f"and verification. Received: image_size={image_size}")
+        raise ValueError(
+            "Image generators with dynamic H/W need `image_size` for TFLite "
+            f"and verification. Received: image_size={image_size}"
+        )
     if isinstance(representative_data, np.ndarray) and representative_data.ndim != 4:
-        raise ValueError("`representative_data` arrays must be NHWC images. "
-                         f"Received: shape={representative_data.shape}")
+        raise ValueError(
+            "`representative_data` arrays must be NHWC images. "
+            f"Received: shape={representative_data.shape}"
+        )
     has_images = isinstance(representative_data, np.ndarray) or bool(representative_data)
     if spec.kind != LATENT and "int8" in quantize and not has_images:
-        raise ValueError("int8 quantization of an image generator needs "
-                         f"`representative_data`. Received: representative_data={representative_data!r}")
+        raise ValueError(
+            "int8 quantization of an image generator needs "
+            f"`representative_data`. Received: representative_data={representative_data!r}"
+        )
     return has_images
 
 
@@ -405,11 +449,16 @@ def _prepare_base_dir(output_dir, name, version, formats, quantize):
     version = version or saved_model_lib.next_version(base_dir)
     version_dir = os.path.join(base_dir, str(version))
     if os.path.exists(version_dir):
-        raise FileExistsError(f"Version {version} of '{name}' exists at {version_dir}; versions are "
-                              f"never overwritten. Received: version={version}")
-    _check_targets(base_dir, [REPORT, VERIFICATION_DATA]
-                   + [os.path.join("tflite", f"{name}_{q}.tflite") for q in quantize]
-                   + [os.path.join("onnx", f"{name}.onnx")] * ("onnx" in formats))
+        raise FileExistsError(
+            f"Version {version} of '{name}' exists at {version_dir}; versions are "
+            f"never overwritten. Received: version={version}"
+        )
+    _check_targets(
+        base_dir,
+        [REPORT, VERIFICATION_DATA]
+        + [os.path.join("tflite", f"{name}_{q}.tflite") for q in quantize]
+        + [os.path.join("onnx", f"{name}.onnx")] * ("onnx" in formats),
+    )
     return base_dir, version, version_dir
 
 
@@ -434,24 +483,44 @@ def _verification_data(generator, spec, num_verify, seed, size, images):
     data["ref/image"] = _run_generator(generator, spec, verify_inputs)
     data["ref_uint8/image"] = to_uint8(data["ref/image"]).numpy()
     if spec.kind != LATENT:  # the uint8 signature sees uint8-rounded images
-        u8_inputs = {k: (to_uint8(v).numpy() if spec_role(spec, k) == IMAGE else v)
-                     for k, v in verify_inputs.items()}
+        u8_inputs = {
+            k: (to_uint8(v).numpy() if spec_role(spec, k) == IMAGE else v)
+            for k, v in verify_inputs.items()
+        }
         data.update({f"in_uint8/{k}": v for k, v in u8_inputs.items()})
-        dequantized = {k: (from_uint8(v).numpy() if v.dtype == np.uint8 else v)
-                       for k, v in u8_inputs.items()}
+        dequantized = {
+            k: (from_uint8(v).numpy() if v.dtype == np.uint8 else v) for k, v in u8_inputs.items()
+        }
         data["ref_uint8/image"] = to_uint8(_run_generator(generator, spec, dequantized)).numpy()
     else:
         data.update({f"in_uint8/{k}": v for k, v in verify_inputs.items()})
     return data
 
 
-def _artifact(key, fmt, variant, relpath, path, tolerances, inputs="in/", reference="ref/image",
-              signature=None):
+def _artifact(
+    key,
+    fmt,
+    variant,
+    relpath,
+    path,
+    tolerances,
+    inputs="in/",
+    reference="ref/image",
+    signature=None,
+):
     """One artifact: what the verifier reads (inputs, reference, tolerance), and where it goes."""
     metric, tolerance = tolerances[variant]
-    artifact = {"key": key, "format": fmt, "variant": variant, "relpath": relpath,
-                "path": path, "inputs": inputs, "reference": reference,
-                "metric": metric, "tolerance": tolerance}
+    artifact = {
+        "key": key,
+        "format": fmt,
+        "variant": variant,
+        "relpath": relpath,
+        "path": path,
+        "inputs": inputs,
+        "reference": reference,
+        "metric": metric,
+        "tolerance": tolerance,
+    }
     if signature:
         artifact["signature"] = signature
     return artifact
@@ -462,42 +531,74 @@ def _write_saved_model(generator, spec, tmp, name, version, tolerances, size, im
     sm_tmp = os.path.join(tmp, "saved_model")
     saved_model_lib.write_saved_model(generator, spec, sm_tmp)
     warm = _sample_inputs(spec, 8, seed + 1, size, images)
-    saved_model_lib.write_warmup_requests(
-        sm_tmp, name, [{k: v[:1] for k, v in warm.items()}, warm])
+    saved_model_lib.write_warmup_requests(sm_tmp, name, [{k: v[:1] for k, v in warm.items()}, warm])
     return [
-        _artifact("saved_model", "saved_model", "float32", str(version), sm_tmp, tolerances,
-                  signature="serving_default"),
-        _artifact("saved_model_uint8", "saved_model", "uint8", str(version), sm_tmp, tolerances,
-                  inputs="in_uint8/", reference="ref_uint8/image", signature="serving_uint8"),
+        _artifact(
+            "saved_model",
+            "saved_model",
+            "float32",
+            str(version),
+            sm_tmp,
+            tolerances,
+            signature="serving_default",
+        ),
+        _artifact(
+            "saved_model_uint8",
+            "saved_model",
+            "uint8",
+            str(version),
+            sm_tmp,
+            tolerances,
+            inputs="in_uint8/",
+            reference="ref_uint8/image",
+            signature="serving_uint8",
+        ),
     ]
 
 
-def _write_tflite(generator, spec, tmp, name, quantize, tolerances, size, images, seed,
-                  num_representative):
+def _write_tflite(
+    generator, spec, tmp, name, quantize, tolerances, size, images, seed, num_representative
+):
     """Convert a batch-1 SavedModel to `tmp/tflite/<name>_<variant>.tflite` per variant.
 
     Returns the artifacts and each variant's tensor dtypes.
     """
     batch1 = os.path.join(tmp, "batch1")
-    saved_model_lib.write_saved_model(generator, spec, batch1, uint8=False, batch_size=1,
-                                      image_size=size if spec.kind != LATENT else None)
+    saved_model_lib.write_saved_model(
+        generator,
+        spec,
+        batch1,
+        uint8=False,
+        batch_size=1,
+        image_size=size if spec.kind != LATENT else None,
+    )
     representative, float_scopes = None, None
     sources = {variant: batch1 for variant in quantize}
     if "int8" in quantize:
         sources["int8"], representative, float_scopes = _int8_source(
-            generator, spec, tmp, batch1, size, images, seed, num_representative)
+            generator, spec, tmp, batch1, size, images, seed, num_representative
+        )
 
     os.makedirs(os.path.join(tmp, "tflite"))
     artifacts, tensor_dtypes = [], {}
     for variant in quantize:
         relpath = os.path.join("tflite", f"{name}_{variant}.tflite")
-        content = tflite_lib.convert_tflite(sources[variant], variant, representative,
-                                            float_scopes=float_scopes)
+        content = tflite_lib.convert_tflite(
+            sources[variant], variant, representative, float_scopes=float_scopes
+        )
         tensor_dtypes[variant] = tflite_lib.tensor_dtypes(content)
         with open(os.path.join(tmp, relpath), "wb") as f:
             f.write(content)
-        artifacts.append(_artifact(f"tflite_{variant}", "tflite", variant, relpath,
-                                   os.path.join(tmp, relpath), tolerances))
+        artifacts.append(
+            _artifact(
+                f"tflite_{variant}",
+                "tflite",
+                variant,
+                relpath,
+                os.path.join(tmp, relpath),
+                tolerances,
+            )
+        )
     return artifacts, tensor_dtypes
 
 
@@ -508,20 +609,24 @@ def _int8_source(generator, spec, tmp, batch1, size, images, seed, num_represent
     # centred, their convolutions range-equalized on the calibration samples;
     # the norms' ops then stay float between int8 ops (XNNPACK runs both).
     calibration = [samples[item.name] for item in spec.inputs]
-    rewritten = int8_friendly(generator, calibration if len(calibration) > 1
-                              else calibration[0])
+    rewritten = int8_friendly(generator, calibration if len(calibration) > 1 else calibration[0])
     source, float_scopes = batch1, None
     if rewritten is not generator:
         source = os.path.join(tmp, "batch1_int8")
         saved_model_lib.write_saved_model(
-            rewritten, spec, source, uint8=False, batch_size=1,
-            image_size=size if spec.kind != LATENT else None)
+            rewritten,
+            spec,
+            source,
+            uint8=False,
+            batch_size=1,
+            image_size=size if spec.kind != LATENT else None,
+        )
     if any(isinstance(layer, CenteredInstanceNorm) for layer in rewritten.layers):
         float_scopes = [CenteredInstanceNorm.float_scope]
 
     def representative():
         for i in range(num_representative):
-            yield {k: v[i:i + 1] for k, v in samples.items()}
+            yield {k: v[i : i + 1] for k, v in samples.items()}
 
     return source, representative, float_scopes
 
@@ -530,8 +635,7 @@ def _write_onnx(generator, spec, tmp, name, opset, tolerances):
     """Convert the generator to `tmp/onnx/<name>.onnx`; its one artifact."""
     relpath = os.path.join("onnx", f"{name}.onnx")
     os.makedirs(os.path.join(tmp, "onnx"))
-    onnx_lib.convert_onnx(ServingModule(generator, spec), os.path.join(tmp, relpath),
-                          opset=opset)
+    onnx_lib.convert_onnx(ServingModule(generator, spec), os.path.join(tmp, relpath), opset=opset)
     return [_artifact("onnx", "onnx", "float32", relpath, os.path.join(tmp, relpath), tolerances)]
 
 
@@ -548,8 +652,10 @@ def _publish(tmp, base_dir, name, version, version_dir, formats, artifacts):
     """Move the artifacts into `base_dir`: the version folder atomically; other files replaced."""
     if "saved_model" in formats:
         if os.path.exists(version_dir):
-            raise FileExistsError(f"Version {version} of '{name}' appeared during export at "
-                                  f"{version_dir}. Received: version={version}")
+            raise FileExistsError(
+                f"Version {version} of '{name}' appeared during export at "
+                f"{version_dir}. Received: version={version}"
+            )
         os.rename(os.path.join(tmp, "saved_model"), version_dir)
     for artifact in artifacts:
         if artifact["format"] != "saved_model":
@@ -570,27 +676,55 @@ def _report_artifacts(artifacts, results, tensor_dtypes, base_dir, verify):
         size_bytes = result.get("size_bytes")
         if size_bytes is None:
             size_bytes = _size(path)
-        report_artifacts.append({
-            "key": artifact["key"], "format": artifact["format"], "variant": artifact["variant"],
-            "path": path, "relpath": relpath, "size_bytes": size_bytes,
-            "latency_ms": result.get("latency_ms"), "metric": artifact["metric"],
-            "value": result.get("value"), "tolerance": artifact["tolerance"],
-            "max_abs_error": result.get("max_abs_error"), "psnr_db": result.get("psnr_db"),
-            "passed": result.get("passed") if verify else None, "error": result.get("error"),
-            "tensor_dtypes": tensor_dtypes.get(artifact["variant"]) if artifact["format"] == "tflite"
-            else None,
-            "verify": {k: artifact[k] for k in ("inputs", "reference", "signature")
-                       if k in artifact},
-        })
+        report_artifacts.append(
+            {
+                "key": artifact["key"],
+                "format": artifact["format"],
+                "variant": artifact["variant"],
+                "path": path,
+                "relpath": relpath,
+                "size_bytes": size_bytes,
+                "latency_ms": result.get("latency_ms"),
+                "metric": artifact["metric"],
+                "value": result.get("value"),
+                "tolerance": artifact["tolerance"],
+                "max_abs_error": result.get("max_abs_error"),
+                "psnr_db": result.get("psnr_db"),
+                "passed": result.get("passed") if verify else None,
+                "error": result.get("error"),
+                "tensor_dtypes": tensor_dtypes.get(artifact["variant"])
+                if artifact["format"] == "tflite"
+                else None,
+                "verify": {
+                    k: artifact[k] for k in ("inputs", "reference", "signature") if k in artifact
+                },
+            }
+        )
     return report_artifacts
 
 
-def _report(name, version, base_dir, formats, quantize, spec, mixed_policy, findings, num_verify,
-            report_artifacts, verify):
+def _report(
+    name,
+    version,
+    base_dir,
+    formats,
+    quantize,
+    spec,
+    mixed_policy,
+    findings,
+    num_verify,
+    report_artifacts,
+    verify,
+):
     """The export report (`export_report.json`): settings, lint, artifacts and failures."""
     sizes = {a["variant"]: a["size_bytes"] for a in report_artifacts if a["format"] == "tflite"}
-    failures = verify_lib.failure_lines(
-        [{**a, "passed": a["passed"] is not False} for a in report_artifacts]) if verify else []
+    failures = (
+        verify_lib.failure_lines(
+            [{**a, "passed": a["passed"] is not False} for a in report_artifacts]
+        )
+        if verify
+        else []
+    )
     return {
         "name": name,
         "version": version if "saved_model" in formats else None,
@@ -600,16 +734,25 @@ def _report(name, version, base_dir, formats, quantize, spec, mixed_policy, find
         "quantize": quantize,
         "generator": spec.to_json(),
         "mixed_precision": mixed_policy,  # the policy it was trained with, exported in float32
-        "signatures": (["serving_default", "serving_uint8"]
-                       + (["serving_image_bytes"] if _image_bytes(spec) else [])
-                       if "saved_model" in formats else []),
+        "signatures": (
+            ["serving_default", "serving_uint8"]
+            + (["serving_image_bytes"] if _image_bytes(spec) else [])
+            if "saved_model" in formats
+            else []
+        ),
         "lint": [f.to_json() for f in findings],
-        "verification": {"threads": 2, "runs": 20, "batch_size_latency": 1,
-                         "num_examples": num_verify, "separate_process": True},
+        "verification": {
+            "threads": 2,
+            "runs": 20,
+            "batch_size_latency": 1,
+            "num_examples": num_verify,
+            "separate_process": True,
+        },
         "verification_data": VERIFICATION_DATA,
         "artifacts": report_artifacts,
-        "int8_float32_size_ratio": (sizes["int8"] / sizes["float32"]
-                                    if "int8" in sizes and "float32" in sizes else None),
+        "int8_float32_size_ratio": (
+            sizes["int8"] / sizes["float32"] if "int8" in sizes and "float32" in sizes else None
+        ),
         "failures": failures,
         "passed": not failures if verify else None,
     }
@@ -628,15 +771,22 @@ def _check_targets(base_dir, relpaths):
     anything is built, so publishing cannot fail half-way on it."""
     for relpath in relpaths:
         folder = os.path.dirname(relpath)
-        if folder and os.path.lexists(os.path.join(base_dir, folder)) and not os.path.isdir(
-                os.path.join(base_dir, folder)):
-            raise FileExistsError(f"{os.path.join(base_dir, folder)} exists and is not a folder; "
-                                  f"the export writes {relpath} there. Received: output_dir="
-                                  f"{os.path.dirname(base_dir)!r}")
+        if (
+            folder
+            and os.path.lexists(os.path.join(base_dir, folder))
+            and not os.path.isdir(os.path.join(base_dir, folder))
+        ):
+            raise FileExistsError(
+                f"{os.path.join(base_dir, folder)} exists and is not a folder; "
+                f"the export writes {relpath} there. Received: output_dir="
+                f"{os.path.dirname(base_dir)!r}"
+            )
         if os.path.isdir(os.path.join(base_dir, relpath)):
-            raise FileExistsError(f"{os.path.join(base_dir, relpath)} is a folder; the export "
-                                  f"writes a file there. Received: output_dir="
-                                  f"{os.path.dirname(base_dir)!r}")
+            raise FileExistsError(
+                f"{os.path.join(base_dir, relpath)} is a folder; the export "
+                f"writes a file there. Received: output_dir="
+                f"{os.path.dirname(base_dir)!r}"
+            )
 
 
 def _image_bytes(spec):
@@ -653,8 +803,9 @@ def spec_role(spec, input_name):
 def _size(path):
     if os.path.isfile(path):
         return os.path.getsize(path)
-    return sum(os.path.getsize(os.path.join(root, f))
-               for root, _, files in os.walk(path) for f in files)
+    return sum(
+        os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files
+    )
 
 
 def _json_default(value):

@@ -47,8 +47,12 @@ def _equalizable_convs(generator):
     outputs = {id(t) for t in keras.tree.flatten(generator.outputs)}
     producers = {}
     for layer in generator.layers:
-        if (type(layer) in (keras.layers.Conv2D, keras.layers.Conv2DTranspose) and layer.use_bias
-                and layer.activation is keras.activations.linear and len(_layer_inputs(layer)) == 1):
+        if (
+            type(layer) in (keras.layers.Conv2D, keras.layers.Conv2DTranspose)
+            and layer.use_bias
+            and layer.activation is keras.activations.linear
+            and len(_layer_inputs(layer)) == 1
+        ):
             producers[id(layer.output)] = layer
     pairs = {}
     for layer in generator.layers:
@@ -65,7 +69,7 @@ def _channel_ranges(generator, convs, calibration_inputs, batch_size=8):
     arrays = [np.asarray(a) for a in keras.tree.flatten(calibration_inputs)]
     lows, highs = None, None
     for start in range(0, len(arrays[0]), batch_size):
-        batch = [a[start:start + batch_size] for a in arrays]
+        batch = [a[start : start + batch_size] for a in arrays]
         outputs = probe.predict_on_batch(batch if len(batch) > 1 else batch[0])
         outputs = [keras.ops.convert_to_numpy(o) for o in keras.tree.flatten(outputs)]
         low = [o.min(axis=(0, 1, 2)) for o in outputs]
@@ -96,12 +100,17 @@ def _equalized(conv, low, high):
 
 def _centered_instance_norm(layer, scale=None):
     """`layer` as a `CenteredInstanceNorm` of its input times `scale` (per channel)."""
+
     def weight(name, used):
         return keras.ops.convert_to_numpy(getattr(layer, name)) if used else None
 
     epsilon = layer.epsilon if scale is None else layer.epsilon * scale**2
-    return CenteredInstanceNorm(epsilon, gamma=weight("gamma", layer.scale),
-                                beta=weight("beta", layer.center), name=layer.name)
+    return CenteredInstanceNorm(
+        epsilon,
+        gamma=weight("gamma", layer.scale),
+        beta=weight("beta", layer.center),
+        name=layer.name,
+    )
 
 
 def int8_friendly(generator, calibration_inputs=None):
@@ -147,13 +156,14 @@ def int8_friendly(generator, calibration_inputs=None):
             replacements[layer.name] = ReluBlendPReLU(_per_channel_alpha(layer), name=layer.name)
     if calibration_inputs is not None:
         if not all(len(a) for a in keras.tree.flatten(calibration_inputs)):
-            raise ValueError("`calibration_inputs` must hold at least one example. Received: "
-                             f"shapes={[np.shape(a) for a in keras.tree.flatten(calibration_inputs)]}")
+            raise ValueError(
+                "`calibration_inputs` must hold at least one example. Received: "
+                f"shapes={[np.shape(a) for a in keras.tree.flatten(calibration_inputs)]}"
+            )
         pairs = _equalizable_convs(generator)
         norms = [layer for layer in generator.layers if layer.name in pairs]
         if norms:
-            ranges = _channel_ranges(generator, [pairs[n.name] for n in norms],
-                                     calibration_inputs)
+            ranges = _channel_ranges(generator, [pairs[n.name] for n in norms], calibration_inputs)
             for norm, (low, high) in zip(norms, ranges):
                 conv, scale = _equalized(pairs[norm.name], low, high)
                 replacements[conv.name] = conv

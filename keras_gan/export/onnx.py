@@ -39,6 +39,7 @@ def convert_onnx(module, path, opset=DEFAULT_OPSET):
     def generated(*inputs):
         return {"generated": serve(*inputs)["image"]}
 
-    tf2onnx.convert.from_function(generated, input_signature=signature, opset=opset,
-                                  output_path=path)
+    tf2onnx.convert.from_function(
+        generated, input_signature=signature, opset=opset, output_path=path
+    )
     return path

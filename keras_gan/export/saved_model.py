@@ -27,8 +27,11 @@ def list_versions(base_dir):
     """
     if not os.path.isdir(base_dir):
         return []
-    return sorted(int(d) for d in os.listdir(base_dir)
-                  if d.isdigit() and os.path.isdir(os.path.join(base_dir, d)))
+    return sorted(
+        int(d)
+        for d in os.listdir(base_dir)
+        if d.isdigit() and os.path.isdir(os.path.join(base_dir, d))
+    )
 
 
 def next_version(base_dir):
@@ -37,8 +40,9 @@ def next_version(base_dir):
     return versions[-1] + 1 if versions else 1
 
 
-def write_saved_model(generator, spec, path, uint8=True, batch_size=None, image_size=None,
-                      image_bytes=None):
+def write_saved_model(
+    generator, spec, path, uint8=True, batch_size=None, image_size=None, image_bytes=None
+):
     """Save a generator as a SavedModel with named serving signatures.
 
     Args:
@@ -60,8 +64,9 @@ def write_saved_model(generator, spec, path, uint8=True, batch_size=None, image_
     ```
     """
     image_bytes = uint8 if image_bytes is None else image_bytes
-    module = ServingModule(generator, spec, batch_size=batch_size, image_size=image_size,
-                           image_bytes=image_bytes)
+    module = ServingModule(
+        generator, spec, batch_size=batch_size, image_size=image_size, image_bytes=image_bytes
+    )
     tf.saved_model.save(module, path, signatures=module.signatures(uint8=uint8))
     return path
 
@@ -89,8 +94,11 @@ def write_warmup_requests(path, model_name, inputs_list, signature_name="serving
     except ImportError:
         from keras_gan.optional import missing_message
 
-        warnings.warn(missing_message("tensorflow_serving", "Writing TF Serving warmup requests")
-                      + "; exported without them.", stacklevel=2)
+        warnings.warn(
+            missing_message("tensorflow_serving", "Writing TF Serving warmup requests")
+            + "; exported without them.",
+            stacklevel=2,
+        )
         return None
 
     target = os.path.join(path, WARMUP_FILE)

@@ -23,10 +23,18 @@ IMAGE = "image"
 MASK = "mask"
 
 _ROLE_BY_NAME = {
-    "z": LATENT, "latent": LATENT, "noise": LATENT,
-    "label": LABEL, "labels": LABEL, "class": LABEL, "class_id": LABEL,
-    "image": IMAGE, "images": IMAGE, "input_image": IMAGE,
-    "mask": MASK, "masks": MASK,
+    "z": LATENT,
+    "latent": LATENT,
+    "noise": LATENT,
+    "label": LABEL,
+    "labels": LABEL,
+    "class": LABEL,
+    "class_id": LABEL,
+    "image": IMAGE,
+    "images": IMAGE,
+    "input_image": IMAGE,
+    "mask": MASK,
+    "masks": MASK,
 }
 
 
@@ -157,8 +165,10 @@ def describe_generator(generator):
             "Export needs a functional `keras.Model` with named inputs. "
             f"Received: generator={generator!r}"
         )
-    inputs = [(t.name, _dtype_name(t.dtype), tuple(None if d is None else int(d) for d in t.shape))
-              for t in generator.inputs]
+    inputs = [
+        (t.name, _dtype_name(t.dtype), tuple(None if d is None else int(d) for d in t.shape))
+        for t in generator.inputs
+    ]
     output_shape = tuple(None if d is None else int(d) for d in generator.outputs[0].shape)
     spec = spec_from_inputs(inputs, output_shape)
     if spec.input(LABEL) is not None:
@@ -204,13 +214,16 @@ def spec_from_inputs(inputs, output_shape, num_classes=None):
     output_shape = tuple(output_shape)
     if len(output_shape) != 4:
         raise ValueError(
-            "A generator must output NHWC images. "
-            f"Received: output shape={output_shape}"
+            f"A generator must output NHWC images. Received: output shape={output_shape}"
         )
     if kind != LATENT:
         _check_image_output(next(i for i in items if i.role == IMAGE).shape, output_shape)
-    return GeneratorSpec(kind=kind, inputs=tuple(items), output_shape=output_shape,
-                         num_classes=num_classes if LABEL in roles else None)
+    return GeneratorSpec(
+        kind=kind,
+        inputs=tuple(items),
+        output_shape=output_shape,
+        num_classes=num_classes if LABEL in roles else None,
+    )
 
 
 def _check_image_output(input_shape, output_shape):
@@ -311,14 +324,20 @@ class ServingModule(tf.Module):
         self.serving_uint8 = tf.function(self._serve_uint8, input_signature=uint8_specs)
         self.serving_image_bytes = None
         image = spec.input(IMAGE)
-        if (image_bytes and spec.kind != LATENT and image_size is None
-                and image.shape[1] is None and image.shape[2] is None):
+        if (
+            image_bytes
+            and spec.kind != LATENT
+            and image_size is None
+            and image.shape[1] is None
+            and image.shape[2] is None
+        ):
             self._scale, self._multiple = _generator_geometry(generator, spec)
             bytes_specs = [tf.TensorSpec([batch_size], tf.string, name="image_bytes")]
             if spec.kind == "inpainting":
                 bytes_specs.append(tf.TensorSpec([batch_size], tf.string, name="mask_bytes"))
-            self.serving_image_bytes = tf.function(self._serve_image_bytes,
-                                                   input_signature=bytes_specs)
+            self.serving_image_bytes = tf.function(
+                self._serve_image_bytes, input_signature=bytes_specs
+            )
 
     def _generate(self, args):
         inputs = list(args) if len(args) > 1 else args[0]
@@ -336,7 +355,8 @@ class ServingModule(tf.Module):
     def _serve_uint8(self, *args):
         args = _check_shapes(args, self.serving_uint8.input_signature)
         args = [
-            from_uint8(a) if item.role == IMAGE else a for item, a in zip(self._spec.inputs, args, strict=True)
+            from_uint8(a) if item.role == IMAGE else a
+            for item, a in zip(self._spec.inputs, args, strict=True)
         ]
         return {"image": to_uint8(self._generate(args))}
 
@@ -345,20 +365,25 @@ class ServingModule(tf.Module):
         multiple, scale = self._multiple, self._scale
 
         def pad(x, height, width):
-            return tf.pad(x, [[0, 0], [0, (-height) % multiple], [0, (-width) % multiple], [0, 0]],
-                          mode="REFLECT")
+            return tf.pad(
+                x,
+                [[0, 0], [0, (-height) % multiple], [0, (-width) % multiple], [0, 0]],
+                mode="REFLECT",
+            )
 
         def one(elements):
-            image = tf.io.decode_image(elements[0], channels=channels, dtype=tf.uint8,
-                                       expand_animations=False)
+            image = tf.io.decode_image(
+                elements[0], channels=channels, dtype=tf.uint8, expand_animations=False
+            )
             height, width = tf.shape(image)[0], tf.shape(image)[1]
             args = [pad(from_uint8(image)[None], height, width)]
             if len(elements) > 1:
-                mask = tf.io.decode_image(elements[1], channels=1, dtype=tf.float32,
-                                          expand_animations=False)
+                mask = tf.io.decode_image(
+                    elements[1], channels=1, dtype=tf.float32, expand_animations=False
+                )
                 mask = tf.image.resize(mask, [height, width], method="area")
                 args.append(pad(tf.cast(mask > 0.5, tf.float32)[None], height, width))
-            output = self._generate(args)[0, :height * scale, :width * scale]
+            output = self._generate(args)[0, : height * scale, : width * scale]
             return tf.io.encode_png(to_uint8(output))
 
         elements = (image_bytes,) if mask_bytes is None else (image_bytes, mask_bytes)

@@ -39,7 +39,9 @@ def convert_tflite(saved_model_dir, quantize, representative_dataset=None, float
     ```
     """
     if quantize not in QUANTIZATIONS:
-        raise ValueError(f"`quantize` must be one of {QUANTIZATIONS}. Received: quantize={quantize!r}")
+        raise ValueError(
+            f"`quantize` must be one of {QUANTIZATIONS}. Received: quantize={quantize!r}"
+        )
     converter = tf.lite.TFLiteConverter.from_saved_model(
         saved_model_dir, signature_keys=["serving_default"]
     )
@@ -50,8 +52,10 @@ def convert_tflite(saved_model_dir, quantize, representative_dataset=None, float
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     elif quantize == "int8":
         if representative_dataset is None:
-            raise ValueError("int8 quantization needs a representative dataset. "
-                             "Received: representative_dataset=None")
+            raise ValueError(
+                "int8 quantization needs a representative dataset. "
+                "Received: representative_dataset=None"
+            )
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative_dataset
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -89,8 +93,12 @@ def _quantize_calibrated(calibrated, float_scopes):
     from tensorflow.lite.python import convert  # the quantizer the converter itself calls
 
     nodes = _scoped_nodes(calibrated, float_scopes)
-    return convert.mlir_quantize(calibrated, input_data_type=tf.int8, output_data_type=tf.int8,
-                                 denylisted_nodes=nodes or None)
+    return convert.mlir_quantize(
+        calibrated,
+        input_data_type=tf.int8,
+        output_data_type=tf.int8,
+        denylisted_nodes=nodes or None,
+    )
 
 
 def tensor_dtypes(model_content):

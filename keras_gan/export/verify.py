@@ -44,8 +44,10 @@ def failure_lines(results):
             lines.append(f"{r['key']}: {r['path']}: failed to run: {r['error']}")
         else:
             relation = "<=" if r["metric"] == "max_abs_error" else ">="
-            lines.append(f"{r['key']}: {r['path']}: {r['metric']}={r['value']:.6g}, "
-                         f"needs {relation} {r['tolerance']}")
+            lines.append(
+                f"{r['key']}: {r['path']}: {r['metric']}={r['value']:.6g}, "
+                f"needs {relation} {r['tolerance']}"
+            )
     return lines
 
 
@@ -74,12 +76,22 @@ def run_verifier(artifacts, data_path, threads=2, runs=20, timeout=600):
         manifest = os.path.join(tmp, "manifest.json")
         output = os.path.join(tmp, "results.json")
         with open(manifest, "w") as f:
-            json.dump({"data": os.path.abspath(data_path), "threads": threads, "runs": runs,
-                       "artifacts": artifacts}, f)
+            json.dump(
+                {
+                    "data": os.path.abspath(data_path),
+                    "threads": threads,
+                    "runs": runs,
+                    "artifacts": artifacts,
+                },
+                f,
+            )
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
         proc = subprocess.run(
-            [sys.executable, WORKER, manifest, output], capture_output=True, text=True,
-            timeout=timeout, env=env,
+            [sys.executable, WORKER, manifest, output],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
         )
         if proc.returncode not in (0, 1) or not os.path.exists(output):
             raise RuntimeError(
@@ -110,10 +122,21 @@ def format_table(results):
             fidelity = f"max_abs={r['value']:.2e}"
         relation = "<=" if r["metric"] == "max_abs_error" else ">="
         latency = "-" if r.get("latency_ms") is None else f"{r['latency_ms']:.3f}"
-        rows.append((r["key"], str(r["size_bytes"]), latency, fidelity,
-                     f"{relation} {r['tolerance']}", "yes" if r["passed"] else "NO"))
+        rows.append(
+            (
+                r["key"],
+                str(r["size_bytes"]),
+                latency,
+                fidelity,
+                f"{relation} {r['tolerance']}",
+                "yes" if r["passed"] else "NO",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -145,12 +168,20 @@ def verify_report(base_dir, tolerances=None, threads=2, runs=20):
     artifacts = []
     for artifact in report["artifacts"]:
         metric, tolerance = tolerances[artifact["variant"]]
-        artifacts.append({**artifact["verify"], "key": artifact["key"], "format": artifact["format"],
-                          "variant": artifact["variant"],
-                          "path": os.path.join(base_dir, artifact["relpath"]),
-                          "metric": metric, "tolerance": tolerance})
-    results, _ = run_verifier(artifacts, os.path.join(base_dir, report["verification_data"]),
-                              threads=threads, runs=runs)
+        artifacts.append(
+            {
+                **artifact["verify"],
+                "key": artifact["key"],
+                "format": artifact["format"],
+                "variant": artifact["variant"],
+                "path": os.path.join(base_dir, artifact["relpath"]),
+                "metric": metric,
+                "tolerance": tolerance,
+            }
+        )
+    results, _ = run_verifier(
+        artifacts, os.path.join(base_dir, report["verification_data"]), threads=threads, runs=runs
+    )
     return results, report
 
 

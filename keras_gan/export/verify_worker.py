@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 
 
 def _inputs(data, prefix):
-    return {k[len(prefix):]: data[k] for k in data.files if k.startswith(prefix)}
+    return {k[len(prefix) :]: data[k] for k in data.files if k.startswith(prefix)}
 
 
 def _batch_size(inputs):
@@ -73,7 +73,7 @@ def _tflite(artifact, inputs, threads, runs):
     def feed(i):
         feed_dict = {}
         for name, detail in in_details.items():
-            value = inputs[name][i:i + 1]
+            value = inputs[name][i : i + 1]
             dtype = np.dtype(detail["dtype"])
             scale, zero = detail["quantization"]
             if dtype in (np.int8, np.uint8) and value.dtype.kind == "f" and scale:
@@ -130,10 +130,14 @@ def verify(manifest):
         tf.config.threading.set_inter_op_parallelism_threads(1)
     results = []
     for artifact in manifest["artifacts"]:
-        result = {k: artifact.get(k) for k in ("key", "format", "variant", "path", "metric",
-                                               "tolerance")}
-        result["size_bytes"] = os.path.getsize(artifact["path"]) if os.path.isfile(
-            artifact["path"]) else _dir_size(artifact["path"])
+        result = {
+            k: artifact.get(k) for k in ("key", "format", "variant", "path", "metric", "tolerance")
+        }
+        result["size_bytes"] = (
+            os.path.getsize(artifact["path"])
+            if os.path.isfile(artifact["path"])
+            else _dir_size(artifact["path"])
+        )
         try:
             inputs = _inputs(data, artifact["inputs"])
             reference = data[artifact["reference"]]
@@ -142,13 +146,28 @@ def verify(manifest):
                 raise ValueError(f"output shape {output.shape} != reference {reference.shape}")
             max_abs, psnr = fidelity(output, reference)
             value = max_abs if artifact["metric"] == "max_abs_error" else psnr
-            passed = bool(value <= artifact["tolerance"] if artifact["metric"] == "max_abs_error"
-                          else value >= artifact["tolerance"])
-            result.update(latency_ms=latency, max_abs_error=max_abs, psnr_db=psnr, value=value,
-                          passed=passed, error=None)
+            passed = bool(
+                value <= artifact["tolerance"]
+                if artifact["metric"] == "max_abs_error"
+                else value >= artifact["tolerance"]
+            )
+            result.update(
+                latency_ms=latency,
+                max_abs_error=max_abs,
+                psnr_db=psnr,
+                value=value,
+                passed=passed,
+                error=None,
+            )
         except Exception as error:  # noqa: BLE001 - any load/run failure is a failed artifact
-            result.update(latency_ms=None, max_abs_error=None, psnr_db=None, value=None,
-                          passed=False, error=f"{type(error).__name__}: {error}")
+            result.update(
+                latency_ms=None,
+                max_abs_error=None,
+                psnr_db=None,
+                value=None,
+                passed=False,
+                error=f"{type(error).__name__}: {error}",
+            )
         results.append(result)
     return results
 
@@ -167,8 +186,11 @@ def main(argv):
     with open(argv[1]) as f:
         manifest = json.load(f)
     results = verify(manifest)
-    payload = {"results": results, "imported_keras_gan": "keras_gan" in sys.modules,
-               "imported_keras": "keras" in sys.modules}
+    payload = {
+        "results": results,
+        "imported_keras_gan": "keras_gan" in sys.modules,
+        "imported_keras": "keras" in sys.modules,
+    }
     with open(argv[2], "w") as f:
         json.dump(payload, f, indent=2, allow_nan=True)
     return 0 if all(r["passed"] for r in results) else 1

@@ -10,8 +10,9 @@ TAPS = 5
 def _cubic(x):
     """Keys cubic kernel, a = -0.5 (MATLAB `imresize` 'bicubic')."""
     ax = np.abs(x)
-    return ((1.5 * ax**3 - 2.5 * ax**2 + 1.0) * (ax <= 1)
-            + (-0.5 * ax**3 + 2.5 * ax**2 - 4.0 * ax + 2.0) * ((ax > 1) & (ax <= 2)))
+    return (1.5 * ax**3 - 2.5 * ax**2 + 1.0) * (ax <= 1) + (
+        -0.5 * ax**3 + 2.5 * ax**2 - 4.0 * ax + 2.0
+    ) * ((ax > 1) & (ax <= 2))
 
 
 def bicubic_phase_weights(scale):
@@ -82,7 +83,8 @@ class BicubicUpsampling(keras.layers.Layer):
             return x[tuple(index)]
 
         return keras.ops.concatenate(
-            [take(1, 2), take(0, 1), x, take(-1, None), take(-2, -1)], axis=axis)
+            [take(1, 2), take(0, 1), x, take(-1, None), take(-2, -1)], axis=axis
+        )
 
     def call(self, inputs):
         x = self._mirror(self._mirror(inputs, 1), 2)
@@ -93,8 +95,12 @@ class BicubicUpsampling(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
         s = self.scale
-        return (n, h * s if h is not None else None, w * s if w is not None else None,
-                self.channels)
+        return (
+            n,
+            h * s if h is not None else None,
+            w * s if w is not None else None,
+            self.channels,
+        )
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "channels": self.channels}

@@ -9,8 +9,10 @@ def _per_channel(value, name):
         return None
     value = np.asarray(value, np.float32).reshape(-1)
     if value.size == 0:
-        raise ValueError(f"`{name}` must be None or a non-empty list of per-channel values. "
-                         f"Received: {name}={value.tolist()}")
+        raise ValueError(
+            f"`{name}` must be None or a non-empty list of per-channel values. "
+            f"Received: {name}={value.tolist()}"
+        )
     return value
 
 
@@ -60,8 +62,10 @@ class CenteredInstanceNorm(keras.layers.Layer):
         super().__init__(**kwargs)
         epsilon = np.asarray(epsilon, np.float32).reshape(-1)
         if epsilon.size == 0 or not np.all(epsilon > 0):
-            raise ValueError("`epsilon` must be a float > 0 (or one per channel). "
-                             f"Received: epsilon={epsilon.tolist()}")
+            raise ValueError(
+                "`epsilon` must be a float > 0 (or one per channel). "
+                f"Received: epsilon={epsilon.tolist()}"
+            )
         self.epsilon = epsilon
         self.gamma = _per_channel(gamma, "gamma")
         self.beta = _per_channel(beta, "beta")
@@ -69,13 +73,16 @@ class CenteredInstanceNorm(keras.layers.Layer):
     def build(self, input_shape):
         channels = input_shape[-1]
         if len(input_shape) != 4:
-            raise ValueError("`CenteredInstanceNorm` needs NHWC inputs. "
-                             f"Received: input_shape={input_shape}")
+            raise ValueError(
+                f"`CenteredInstanceNorm` needs NHWC inputs. Received: input_shape={input_shape}"
+            )
         for name in ("epsilon", "gamma", "beta"):
             value = getattr(self, name)
             if value is not None and value.size not in (1, channels):
-                raise ValueError(f"`{name}` has {value.size} values for {channels} channels. "
-                                 f"Received: input_shape={input_shape}")
+                raise ValueError(
+                    f"`{name}` has {value.size} values for {channels} channels. "
+                    f"Received: input_shape={input_shape}"
+                )
 
     def call(self, inputs):
         def constant(value):
@@ -100,5 +107,9 @@ class CenteredInstanceNorm(keras.layers.Layer):
             return None if value is None else value.tolist()
 
         epsilon = float(self.epsilon[0]) if self.epsilon.size == 1 else self.epsilon.tolist()
-        return {**super().get_config(), "epsilon": epsilon, "gamma": listed(self.gamma),
-                "beta": listed(self.beta)}
+        return {
+            **super().get_config(),
+            "epsilon": epsilon,
+            "gamma": listed(self.gamma),
+            "beta": listed(self.beta),
+        }

@@ -31,7 +31,11 @@ class PixelShuffle(keras.layers.Layer):
 
     def __init__(self, upscale_factor=2, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(upscale_factor, bool) or not isinstance(upscale_factor, int) or upscale_factor < 2:
+        if (
+            isinstance(upscale_factor, bool)
+            or not isinstance(upscale_factor, int)
+            or upscale_factor < 2
+        ):
             raise ValueError(
                 f"`upscale_factor` must be an int >= 2. Received: upscale_factor={upscale_factor!r}"
             )
@@ -48,8 +52,12 @@ class PixelShuffle(keras.layers.Layer):
                 f"PixelShuffle needs channels divisible by upscale_factor^2 = {r * r}. "
                 f"Received: input_shape={input_shape}"
             )
-        return (n, h * r if h is not None else None, w * r if w is not None else None,
-                c // (r * r) if c is not None else None)
+        return (
+            n,
+            h * r if h is not None else None,
+            w * r if w is not None else None,
+            c // (r * r) if c is not None else None,
+        )
 
     def get_config(self):
         return {**super().get_config(), "upscale_factor": self.upscale_factor}

@@ -61,10 +61,15 @@ class PushPullFill(keras.layers.Layer):
             raise ValueError(f"`levels` must be an int >= 1. Received: levels={levels!r}")
         if not gain > 0:
             raise ValueError(f"`gain` must be > 0. Received: gain={gain!r}")
-        if (isinstance(smoothing_iterations, bool) or not isinstance(smoothing_iterations, int)
-                or smoothing_iterations < 0):
-            raise ValueError("`smoothing_iterations` must be an int >= 0. "
-                             f"Received: smoothing_iterations={smoothing_iterations!r}")
+        if (
+            isinstance(smoothing_iterations, bool)
+            or not isinstance(smoothing_iterations, int)
+            or smoothing_iterations < 0
+        ):
+            raise ValueError(
+                "`smoothing_iterations` must be an int >= 0. "
+                f"Received: smoothing_iterations={smoothing_iterations!r}"
+            )
         self.levels = levels
         self.smoothing_iterations = smoothing_iterations
         self.gain = float(gain)
@@ -90,5 +95,9 @@ class PushPullFill(keras.layers.Layer):
         return input_shape[0]
 
     def get_config(self):
-        return {**super().get_config(), "levels": self.levels, "gain": self.gain,
-                "smoothing_iterations": self.smoothing_iterations}
+        return {
+            **super().get_config(),
+            "levels": self.levels,
+            "gain": self.gain,
+            "smoothing_iterations": self.smoothing_iterations,
+        }

@@ -35,8 +35,10 @@ class ReluBlendPReLU(keras.layers.Layer):
         super().__init__(**kwargs)
         alpha = np.asarray(alpha, np.float32).reshape(-1)
         if alpha.size == 0 or not np.all(alpha < 1.0):
-            raise ValueError("`alpha` must be a non-empty list of slopes below 1. "
-                             f"Received: alpha={alpha.tolist()}")
+            raise ValueError(
+                "`alpha` must be a non-empty list of slopes below 1. "
+                f"Received: alpha={alpha.tolist()}"
+            )
         self.alpha = alpha
 
     def call(self, inputs):
@@ -44,8 +46,9 @@ class ReluBlendPReLU(keras.layers.Layer):
         negative = keras.ops.cast(self.alpha.reshape(1, 1, channels, 1), inputs.dtype)
         positive = keras.ops.cast((1.0 - self.alpha).reshape(1, 1, channels, 1), inputs.dtype)
         scaled = keras.ops.depthwise_conv(inputs, positive, strides=1, padding="valid")
-        return keras.ops.relu(scaled) + keras.ops.depthwise_conv(inputs, negative, strides=1,
-                                                                 padding="valid")
+        return keras.ops.relu(scaled) + keras.ops.depthwise_conv(
+            inputs, negative, strides=1, padding="valid"
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -100,7 +100,9 @@ def _prepare(a, b, max_val, crop_border, y_channel):
     _check_max_val(a, max_val)
     _check_max_val(b, max_val)
     if not isinstance(crop_border, int) or crop_border < 0:
-        raise ValueError(f"`crop_border` must be an int >= 0. Received: crop_border={crop_border!r}")
+        raise ValueError(
+            f"`crop_border` must be an int >= 0. Received: crop_border={crop_border!r}"
+        )
     if y_channel:
         a, b, peak = rgb_to_y(a, max_val), rgb_to_y(b, max_val), 255.0
     else:
@@ -217,8 +219,13 @@ class _ImageQualityMetric(keras.metrics.Mean):
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
-        return {"max_val": self.max_val, "crop_border": self.crop_border,
-                "y_channel": self.y_channel, "name": self.name, "dtype": self.dtype}
+        return {
+            "max_val": self.max_val,
+            "crop_border": self.crop_border,
+            "y_channel": self.y_channel,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")

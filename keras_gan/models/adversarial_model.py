@@ -44,7 +44,9 @@ class AdversarialModel(keras.Model):
     def __init__(self, generator, discriminator, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model):
-            raise ValueError(f"`generator` must be a keras.Model. Received: generator={generator!r}")
+            raise ValueError(
+                f"`generator` must be a keras.Model. Received: generator={generator!r}"
+            )
         if not isinstance(discriminator, keras.Model):
             raise ValueError(
                 f"`discriminator` must be a keras.Model. Received: discriminator={discriminator!r}"
@@ -112,7 +114,11 @@ class AdversarialModel(keras.Model):
                 self.discriminator_optimizer
             ),
             "loss": self.adversarial_loss.name,
-            **{k: kwargs[k] for k in ("jit_compile", "run_eagerly", "steps_per_execution") if k in kwargs},
+            **{
+                k: kwargs[k]
+                for k in ("jit_compile", "run_eagerly", "steps_per_execution")
+                if k in kwargs
+            },
         }
 
     def _prepare_optimizer(self, identifier):
@@ -252,7 +258,9 @@ class AdversarialModel(keras.Model):
                 `self.generator_variables()`).
             optimizer: its optimizer.
         """
-        variables = network.trainable_variables if isinstance(network, keras.Model) else list(network)
+        variables = (
+            network.trainable_variables if isinstance(network, keras.Model) else list(network)
+        )
         # d(scale * loss)/dw with the optimizer's loss scale (LossScaleOptimizer's dynamic
         # scale under mixed_float16; 1 otherwise) seeded as the output gradient: the tape
         # has closed, so `tape.gradient(optimizer.scale_loss(loss), ...)` would not see the

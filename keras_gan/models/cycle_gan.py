@@ -1,6 +1,5 @@
 """CycleGAN: unpaired image-to-image translation with cycle consistency."""
 
-
 import keras
 import tensorflow as tf
 
@@ -134,8 +133,12 @@ class CycleGAN(AdversarialModel):
         # generator_ba     G_BA   F: Y -> X         netG_B   (B -> A)
         # discriminator_a  D_A    D_X               netD_B   (judges A images)
         # discriminator_b  D_B    D_Y               netD_A   (judges B images)
-        for arg, net in (("generator_ab", generator_ab), ("discriminator_b", discriminator_b),
-                         ("generator_ba", generator_ba), ("discriminator_a", discriminator_a)):
+        for arg, net in (
+            ("generator_ab", generator_ab),
+            ("discriminator_b", discriminator_b),
+            ("generator_ba", generator_ba),
+            ("discriminator_a", discriminator_a),
+        ):
             if not isinstance(net, keras.Model):
                 raise ValueError(f"`{arg}` must be a keras.Model. Received: {arg}={net!r}")
         # The base class holds G_AB and D_B as `generator` and `discriminator` too.
@@ -172,12 +175,18 @@ class CycleGAN(AdversarialModel):
             for domain, channels in (("a", channels_a), ("b", channels_b)):
                 images = keras.Variable(
                     keras.initializers.Zeros()((pool_size, image_size, image_size, channels)),
-                    trainable=False, synchronization="on_read",
-                    aggregation="only_first_replica", name=f"pool_{domain}",
+                    trainable=False,
+                    synchronization="on_read",
+                    aggregation="only_first_replica",
+                    name=f"pool_{domain}",
                 )
                 count = keras.Variable(
-                    0, dtype="int32", trainable=False, synchronization="on_read",
-                    aggregation="only_first_replica", name=f"pool_{domain}_count",
+                    0,
+                    dtype="int32",
+                    trainable=False,
+                    synchronization="on_read",
+                    aggregation="only_first_replica",
+                    name=f"pool_{domain}_count",
                 )
                 setattr(self, f"pool_{domain}_images", images)
                 setattr(self, f"pool_{domain}_count", count)
@@ -221,28 +230,51 @@ class CycleGAN(AdversarialModel):
             A `CycleGAN`.
         """
         if not isinstance(image_size, int) or image_size < 4 or image_size % 4:
-            raise ValueError(f"`image_size` must be a multiple of 4. Received: image_size={image_size!r}")
+            raise ValueError(
+                f"`image_size` must be a multiple of 4. Received: image_size={image_size!r}"
+            )
         if residual_blocks is None:
             residual_blocks = 9 if image_size >= 256 else 6
         discriminator_filters = discriminator_filters or filters
 
         def g(name):
-            return resnet_generator(channels=channels, filters=filters,
-                                    residual_blocks=residual_blocks, norm=norm,
-                                    norm_affine=norm_affine, output=output, name=name)
+            return resnet_generator(
+                channels=channels,
+                filters=filters,
+                residual_blocks=residual_blocks,
+                norm=norm,
+                norm_affine=norm_affine,
+                output=output,
+                name=name,
+            )
 
         def d(name):
-            return patchgan_discriminator(channels=channels, filters=discriminator_filters,
-                                          num_layers=discriminator_layers, norm=norm,
-                                          norm_affine=norm_affine, name=name)
+            return patchgan_discriminator(
+                channels=channels,
+                filters=discriminator_filters,
+                num_layers=discriminator_layers,
+                norm=norm,
+                norm_affine=norm_affine,
+                name=name,
+            )
 
-        return cls(generator_ab=g("generator_ab"), discriminator_b=d("discriminator_b"),
-                   generator_ba=g("generator_ba"), discriminator_a=d("discriminator_a"),
-                   image_size=image_size, **kwargs)
+        return cls(
+            generator_ab=g("generator_ab"),
+            discriminator_b=d("discriminator_b"),
+            generator_ba=g("generator_ba"),
+            discriminator_a=d("discriminator_a"),
+            image_size=image_size,
+            **kwargs,
+        )
 
     # ------------------------------------------------------------- compile
-    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam",
-                loss="least_squares", **kwargs):
+    def compile(
+        self,
+        generator_optimizer="adam",
+        discriminator_optimizer="adam",
+        loss="least_squares",
+        **kwargs,
+    ):
         """Configure the optimizers and the adversarial loss (least-squares default).
 
         Args:
@@ -258,8 +290,12 @@ class CycleGAN(AdversarialModel):
                 "CycleGAN has no gradient penalty: use least_squares, non_saturating, "
                 f"minimax or hinge. Received: loss={name!r}"
             )
-        super().compile(generator_optimizer=generator_optimizer,
-                        discriminator_optimizer=discriminator_optimizer, loss=loss, **kwargs)
+        super().compile(
+            generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer,
+            loss=loss,
+            **kwargs,
+        )
 
     # The order of the variables is the order of the optimizers' slots in `.keras` files.
     def generator_variables(self):
@@ -322,9 +358,14 @@ class CycleGAN(AdversarialModel):
             return i + 1, stored, n + tf.cast(not_full, tf.int32), out.write(i, returned)
 
         _, stored, n, out = tf.while_loop(
-            lambda i, *_: i < batch, body,
-            (tf.constant(0), tf.convert_to_tensor(pool), tf.convert_to_tensor(count),
-             tf.TensorArray(pool.dtype, size=batch, element_shape=images.shape[1:])),
+            lambda i, *_: i < batch,
+            body,
+            (
+                tf.constant(0),
+                tf.convert_to_tensor(pool),
+                tf.convert_to_tensor(count),
+                tf.TensorArray(pool.dtype, size=batch, element_shape=images.shape[1:]),
+            ),
         )
         pool.assign(stored)
         count.assign(n)
@@ -381,17 +422,28 @@ class CycleGAN(AdversarialModel):
         pooled_b = self.query_pool("b", fake_b)
         pooled_a = self.query_pool("a", fake_a)
         with tf.GradientTape() as tape:
-            d_b = 0.5 * loss.discriminator(self.discriminator_b(real_b, training=True),
-                                           self.discriminator_b(pooled_b, training=True))
-            d_a = 0.5 * loss.discriminator(self.discriminator_a(real_a, training=True),
-                                           self.discriminator_a(pooled_a, training=True))
+            d_b = 0.5 * loss.discriminator(
+                self.discriminator_b(real_b, training=True),
+                self.discriminator_b(pooled_b, training=True),
+            )
+            d_a = 0.5 * loss.discriminator(
+                self.discriminator_a(real_a, training=True),
+                self.discriminator_a(pooled_a, training=True),
+            )
             d_total = self.global_mean(d_a + d_b)
-        self.apply_gradients(tape, d_total, self.discriminator_variables(),
-                             self.discriminator_optimizer)
+        self.apply_gradients(
+            tape, d_total, self.discriminator_variables(), self.discriminator_optimizer
+        )
 
         self.advance_rng()
-        return self.track(g_loss=g_adv, f_loss=f_adv, cycle_loss=cycle, identity_loss=identity,
-                          d_a_loss=d_a, d_b_loss=d_b)
+        return self.track(
+            g_loss=g_adv,
+            f_loss=f_adv,
+            cycle_loss=cycle,
+            identity_loss=identity,
+            d_a_loss=d_a,
+            d_b_loss=d_b,
+        )
 
     # ----------------------------------------------------------- inference
     def call(self, images, training=False):
@@ -424,7 +476,9 @@ class CycleGAN(AdversarialModel):
         for old, new in cls.renamed_arguments.items():
             if old in config:
                 if new in config:
-                    raise ValueError(f"The config has both `{old}` (the old name) and `{new}`. "
-                                     f"Received keys: {sorted(config)}")
+                    raise ValueError(
+                        f"The config has both `{old}` (the old name) and `{new}`. "
+                        f"Received keys: {sorted(config)}"
+                    )
                 config[new] = config.pop(old)
         return super().from_config(config)

@@ -101,7 +101,9 @@ class GAN(AdversarialModel):
                 f"r1_gamma={r1_gamma}, gradient_penalty_weight={gradient_penalty_weight}"
             )
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-            raise ValueError(f"`ema_decay` must be None or in (0, 1). Received: ema_decay={ema_decay}")
+            raise ValueError(
+                f"`ema_decay` must be None or in (0, 1). Received: ema_decay={ema_decay}"
+            )
         self.latent_dim = int(latent_dim)
         self.num_classes = num_classes
         self.n_critic = n_critic
@@ -143,14 +145,24 @@ class GAN(AdversarialModel):
             A `GAN`.
         """
         generator = dcgan_generator(
-            latent_dim=latent_dim, image_size=image_size, channels=channels,
-            num_classes=num_classes, filters=filters, extra_convs=extra_convs,
+            latent_dim=latent_dim,
+            image_size=image_size,
+            channels=channels,
+            num_classes=num_classes,
+            filters=filters,
+            extra_convs=extra_convs,
         )
         discriminator = dcgan_discriminator(
-            image_size=image_size, channels=channels, num_classes=num_classes,
-            filters=filters, norm=discriminator_norm, extra_convs=extra_convs,
+            image_size=image_size,
+            channels=channels,
+            num_classes=num_classes,
+            filters=filters,
+            norm=discriminator_norm,
+            extra_convs=extra_convs,
         )
-        return cls(generator, discriminator, latent_dim=latent_dim, num_classes=num_classes, **kwargs)
+        return cls(
+            generator, discriminator, latent_dim=latent_dim, num_classes=num_classes, **kwargs
+        )
 
     # ---------------------------------------------------------------- helpers
     def _unpack(self, data):
@@ -177,7 +189,9 @@ class GAN(AdversarialModel):
         return generator([z, labels] if labels is not None else z, training=training)
 
     def _d(self, images, labels, training=True):
-        return self.discriminator([images, labels] if labels is not None else images, training=training)
+        return self.discriminator(
+            [images, labels] if labels is not None else images, training=training
+        )
 
     # ------------------------------------------------------------- train step
     def train_step(self, data):
@@ -287,7 +301,11 @@ class GAN(AdversarialModel):
         out = []
         for start in range(0, num_samples, batch_size):
             zb = z[start : start + batch_size]
-            inputs = zb if self.num_classes is None else [zb, np.asarray(labels[start : start + batch_size], "int32")]
+            inputs = (
+                zb
+                if self.num_classes is None
+                else [zb, np.asarray(labels[start : start + batch_size], "int32")]
+            )
             out.append(keras.ops.convert_to_numpy(generator(inputs, training=False)))
         return np.concatenate(out, axis=0).astype("float32")
 
@@ -305,4 +323,3 @@ class GAN(AdversarialModel):
             }
         )
         return config
-

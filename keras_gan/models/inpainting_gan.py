@@ -95,8 +95,10 @@ class InpaintingGAN(AdversarialModel):
     ):
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         if reconstruction_loss not in PIXEL_LOSSES:
-            raise ValueError(f"`reconstruction_loss` must be one of {PIXEL_LOSSES}. "
-                             f"Received: reconstruction_loss={reconstruction_loss!r}")
+            raise ValueError(
+                f"`reconstruction_loss` must be one of {PIXEL_LOSSES}. "
+                f"Received: reconstruction_loss={reconstruction_loss!r}"
+            )
         for net_name, net in (("generator", generator), ("discriminator", discriminator)):
             names = _input_names(net)
             if names != ["image", "mask"]:
@@ -104,8 +106,12 @@ class InpaintingGAN(AdversarialModel):
                     f"The {net_name} must take inputs named ['image', 'mask']. "
                     f"Received: {net_name} inputs={names}"
                 )
-        weights = {"hole_weight": hole_weight, "valid_weight": valid_weight,
-                   "adversarial_weight": adversarial_weight, "perceptual_weight": perceptual_weight}
+        weights = {
+            "hole_weight": hole_weight,
+            "valid_weight": valid_weight,
+            "adversarial_weight": adversarial_weight,
+            "perceptual_weight": perceptual_weight,
+        }
         for key, value in weights.items():
             if value is None or value < 0:
                 raise ValueError(f"Loss weights must be >= 0. Received: {key}={value!r}")
@@ -125,8 +131,9 @@ class InpaintingGAN(AdversarialModel):
         # The stages' raw outputs (before compositing) share the generator's layers.
         layer_names = {layer.name for layer in generator.layers}
         raw = [generator.get_layer(n).output for n in RAW_OUTPUT_NAMES if n in layer_names]
-        self.raw_generator = keras.Model(generator.inputs, raw or [generator.outputs[0]],
-                                         name=f"{generator.name}_raw")
+        self.raw_generator = keras.Model(
+            generator.inputs, raw or [generator.outputs[0]], name=f"{generator.name}_raw"
+        )
         self.perceptual_network = None
         if self.perceptual_weight > 0:
             from keras_gan.networks.vgg_features import vgg19_features
@@ -170,12 +177,19 @@ class InpaintingGAN(AdversarialModel):
         if discriminator_layers is None:
             size = image_size or 256
             discriminator_layers = max(1, min(6, size.bit_length() - 3))
-        generator = gated_generator(channels=channels, filters=filters, dilations=dilations,
-                                    two_stage=two_stage, skip_connections=skip_connections,
-                                    fill=fill)
+        generator = gated_generator(
+            channels=channels,
+            filters=filters,
+            dilations=dilations,
+            two_stage=two_stage,
+            skip_connections=skip_connections,
+            fill=fill,
+        )
         discriminator = sn_patchgan_discriminator(
-            channels=channels, filters=discriminator_filters or 2 * filters,
-            num_layers=discriminator_layers)
+            channels=channels,
+            filters=discriminator_filters or 2 * filters,
+            num_layers=discriminator_layers,
+        )
         return cls(generator, discriminator, **kwargs)
 
     # ---------------------------------------------------------------- helpers
@@ -225,15 +239,24 @@ class InpaintingGAN(AdversarialModel):
             valid_l1 = tf.add_n([pixel_loss(r, real32, "l1", weights=1.0 - mask32) for r in raws])
             hole_rec, valid_rec = hole_l1, valid_l1
             if self.reconstruction_loss != "l1":
-                hole_rec = tf.add_n([pixel_loss(r, real32, self.reconstruction_loss, weights=mask32)
-                                     for r in raws])
-                valid_rec = tf.add_n([pixel_loss(r, real32, self.reconstruction_loss,
-                                                 weights=1.0 - mask32) for r in raws])
+                hole_rec = tf.add_n(
+                    [pixel_loss(r, real32, self.reconstruction_loss, weights=mask32) for r in raws]
+                )
+                valid_rec = tf.add_n(
+                    [
+                        pixel_loss(r, real32, self.reconstruction_loss, weights=1.0 - mask32)
+                        for r in raws
+                    ]
+                )
             # Adversarial (DeepFill v2, eq. 3): L_G = -E[D^sn(G(z))] for hinge.
             g_adversarial = loss.generator(
-                self.discriminator([tf.cast(completed, self.compute_dtype), mask], training=True))
-            g_per_sample = (self.hole_weight * hole_rec + self.valid_weight * valid_rec
-                            + self.adversarial_weight * g_adversarial)
+                self.discriminator([tf.cast(completed, self.compute_dtype), mask], training=True)
+            )
+            g_per_sample = (
+                self.hole_weight * hole_rec
+                + self.valid_weight * valid_rec
+                + self.adversarial_weight * g_adversarial
+            )
             extra = {}
             if self.perceptual_network is not None:
                 perceptual = self._perceptual(raws[-1], completed, real32)
@@ -247,7 +270,8 @@ class InpaintingGAN(AdversarialModel):
         fake = tf.cast(tf.stop_gradient(completed), self.compute_dtype)
         with tf.GradientTape() as d_tape:
             scores = self.discriminator(
-                [tf.concat([real, fake], axis=0), tf.concat([mask, mask], axis=0)], training=True)
+                [tf.concat([real, fake], axis=0), tf.concat([mask, mask], axis=0)], training=True
+            )
             real_scores, fake_scores = tf.split(scores, 2, axis=0)
             d_per_sample = loss.discriminator(real_scores, fake_scores)
             d_loss = self.global_mean(d_per_sample)
@@ -293,4 +317,3 @@ class InpaintingGAN(AdversarialModel):
             }
         )
         return config
-

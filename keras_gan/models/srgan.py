@@ -1,6 +1,5 @@
 """SRGAN: SRResNet pretraining with a pixel loss, then adversarial fine-tuning."""
 
-
 import keras
 import tensorflow as tf
 
@@ -88,7 +87,9 @@ class SRGAN(AdversarialModel):
     ):
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         if pixel_loss not in ("mse", "l1"):
-            raise ValueError(f'`pixel_loss` must be "mse" or "l1". Received: pixel_loss={pixel_loss!r}')
+            raise ValueError(
+                f'`pixel_loss` must be "mse" or "l1". Received: pixel_loss={pixel_loss!r}'
+            )
         if content_loss not in CONTENT_LOSSES:
             raise ValueError(
                 f"`content_loss` must be one of {CONTENT_LOSSES}. Received: content_loss={content_loss!r}"
@@ -100,7 +101,9 @@ class SRGAN(AdversarialModel):
                 f"content_loss={content_loss!r}, content_network={content_network!r}"
             )
         if content_network is not None and not isinstance(content_network, keras.Model):
-            raise ValueError(f"`content_network` must be a keras.Model. Received: {content_network!r}")
+            raise ValueError(
+                f"`content_network` must be a keras.Model. Received: {content_network!r}"
+            )
         if adversarial_weight < 0:
             raise ValueError(
                 f"`adversarial_weight` must be >= 0. Received: adversarial_weight={adversarial_weight}"
@@ -141,10 +144,12 @@ class SRGAN(AdversarialModel):
         Returns:
             An `SRGAN`.
         """
-        generator = srresnet_generator(scale=scale, residual_blocks=residual_blocks,
-                                       filters=filters, batch_norm=batch_norm)
-        discriminator = srgan_discriminator(image_size=image_size, filters=discriminator_filters,
-                                            batch_norm=batch_norm)
+        generator = srresnet_generator(
+            scale=scale, residual_blocks=residual_blocks, filters=filters, batch_norm=batch_norm
+        )
+        discriminator = srgan_discriminator(
+            image_size=image_size, filters=discriminator_filters, batch_norm=batch_norm
+        )
         return cls(generator, discriminator, scale=scale, **kwargs)
 
     @classmethod
@@ -183,8 +188,13 @@ class SRGAN(AdversarialModel):
         model = keras_gan.SRGAN.edsr(scale=4, pixel_loss="l1", content_loss="l1")
         ```
         """
-        generator = edsr_generator(scale=scale, residual_blocks=residual_blocks, filters=filters,
-                                   residual_scaling=residual_scaling, upsampler=upsampler)
+        generator = edsr_generator(
+            scale=scale,
+            residual_blocks=residual_blocks,
+            filters=filters,
+            residual_scaling=residual_scaling,
+            upsampler=upsampler,
+        )
         discriminator = srgan_discriminator(image_size=image_size, filters=discriminator_filters)
         return cls(generator, discriminator, scale=scale, **kwargs)
 
@@ -207,8 +217,13 @@ class SRGAN(AdversarialModel):
         """Networks that one fit step updates in the current phase."""
         return ("generator",) if self.phase == "pretrain" else ("generator", "discriminator")
 
-    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam",
-                loss="non_saturating", **kwargs):
+    def compile(
+        self,
+        generator_optimizer="adam",
+        discriminator_optimizer="adam",
+        loss="non_saturating",
+        **kwargs,
+    ):
         """Configure the optimizers and the adversarial loss (standard SRGAN: non-saturating).
 
         With `relativistic=True` the loss must be `"non_saturating"`: the
@@ -225,8 +240,16 @@ class SRGAN(AdversarialModel):
     def metric_names(self):
         # One tracker set for both phases, so every epoch logs the same columns
         # (a phase leaves the other phase's values at 0).
-        return ["pixel_loss", "psnr", "d_loss", "g_loss", "content_loss", "adversarial_loss",
-                "d_real", "d_fake"]
+        return [
+            "pixel_loss",
+            "psnr",
+            "d_loss",
+            "g_loss",
+            "content_loss",
+            "adversarial_loss",
+            "d_real",
+            "d_fake",
+        ]
 
     # ----------------------------------------------------------------- helpers
     @staticmethod
@@ -263,8 +286,13 @@ class SRGAN(AdversarialModel):
 
     def _psnr(self, sr, hr):
         # Training monitor: Y-channel PSNR, border cropped by the scale (unquantized).
-        return psnr(tf.clip_by_value(tf.cast(sr, tf.float32), -1.0, 1.0), tf.cast(hr, tf.float32),
-                    max_val=2.0, crop_border=self.scale, y_channel=True)
+        return psnr(
+            tf.clip_by_value(tf.cast(sr, tf.float32), -1.0, 1.0),
+            tf.cast(hr, tf.float32),
+            max_val=2.0,
+            crop_border=self.scale,
+            y_channel=True,
+        )
 
     # -------------------------------------------------------------- train step
     def train_step(self, data):
@@ -293,8 +321,10 @@ class SRGAN(AdversarialModel):
         """
         if not self.relativistic:
             # Standard GAN (eq. 2): D: -log D(I_HR) - log(1 - D(G(I_LR)));  G: -log D(G(I_LR)) (eq. 6)
-            return (self.adversarial_loss.discriminator(real_logits, fake_logits),
-                    self.adversarial_loss.generator(fake_logits))
+            return (
+                self.adversarial_loss.discriminator(real_logits, fake_logits),
+                self.adversarial_loss.generator(fake_logits),
+            )
         # Relativistic average (ESRGAN eq. 1-2): D_Ra(a, b) = sigmoid(C(a) - E_b[C(b)])
         #   L_D = -E[log D_Ra(x_r, x_f)] - E[log(1 - D_Ra(x_f, x_r))]
         #   L_G = -E[log(1 - D_Ra(x_r, x_f))] - E[log D_Ra(x_f, x_r)]
@@ -313,12 +343,15 @@ class SRGAN(AdversarialModel):
         # dl_i/dm_fake and dl_i/dm_real, per sample (d softplus(x)/dx = sigmoid(x))
         d_dmf, d_dmr = tf.sigmoid(-real_rel), -tf.sigmoid(fake_rel)
         g_dmf, g_dmr = -tf.sigmoid(real_rel), tf.sigmoid(-fake_rel)
-        coefficients = tf.stop_gradient(self._global_batch_mean(
-            tf.stack([d_dmf, d_dmr, g_dmf, g_dmr], axis=1)))  # (4,) global means
+        coefficients = tf.stop_gradient(
+            self._global_batch_mean(tf.stack([d_dmf, d_dmr, g_dmf, g_dmr], axis=1))
+        )  # (4,) global means
         d_surrogate = coefficients[0] * (fake - tf.stop_gradient(fake)) + coefficients[1] * (
-            real - tf.stop_gradient(real))
+            real - tf.stop_gradient(real)
+        )
         g_surrogate = coefficients[2] * (fake - tf.stop_gradient(fake)) + coefficients[3] * (
-            real - tf.stop_gradient(real))
+            real - tf.stop_gradient(real)
+        )
         return d + d_surrogate, g + g_surrogate
 
     def _adversarial_step(self, lr, hr):
@@ -335,7 +368,9 @@ class SRGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             sr = self.generator(lr, training=True)
             g_fake_logits = self.discriminator(sr, training=True)
-            g_real_logits = self.discriminator(hr, training=True) if self.relativistic else real_logits
+            g_real_logits = (
+                self.discriminator(hr, training=True) if self.relativistic else real_logits
+            )
             _, adversarial = self._d_losses(g_real_logits, g_fake_logits)
             content = self._content(sr, hr)
             g_per_sample = content + self.adversarial_weight * adversarial
@@ -344,9 +379,13 @@ class SRGAN(AdversarialModel):
 
         self.advance_rng()
         return self.track(
-            d_loss=d_per_sample, g_loss=g_per_sample, content_loss=content,
-            adversarial_loss=adversarial, d_real=per_sample_mean(real_logits),
-            d_fake=per_sample_mean(fake_logits), psnr=self._psnr(sr, hr),
+            d_loss=d_per_sample,
+            g_loss=g_per_sample,
+            content_loss=content,
+            adversarial_loss=adversarial,
+            d_real=per_sample_mean(real_logits),
+            d_fake=per_sample_mean(fake_logits),
+            psnr=self._psnr(sr, hr),
         )
 
     # --------------------------------------------------------------- inference

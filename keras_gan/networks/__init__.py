@@ -10,7 +10,12 @@ from keras_gan.networks.srgan_discriminator import srgan_discriminator
 from keras_gan.networks.srresnet import srresnet_generator
 from keras_gan.networks.vgg_features import vgg19_features
 
-__all__ = ["dcgan_discriminator", "dcgan_generator", "dcgan_geometry", "gated_generator",
-           "sn_patchgan_discriminator"]
+__all__ = [
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "dcgan_geometry",
+    "gated_generator",
+    "sn_patchgan_discriminator",
+]
 __all__ += ["patchgan_discriminator", "resnet_generator"]
 __all__ += ["srgan_discriminator", "srresnet_generator", "vgg19_features", "edsr_generator"]

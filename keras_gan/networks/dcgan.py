@@ -98,7 +98,9 @@ def dcgan_generator(
     _check_common(channels, filters, num_classes)
     check_int("extra_convs", extra_convs, minimum=0)
     if not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(f"`latent_dim` must be a positive int. Received: latent_dim={latent_dim!r}")
+        raise ValueError(
+            f"`latent_dim` must be a positive int. Received: latent_dim={latent_dim!r}"
+        )
     if norm not in (None, "none", "batch"):
         raise ValueError(f"Generator `norm` must be 'batch' or None. Received: norm={norm!r}")
     use_bn = norm == "batch"
@@ -115,28 +117,40 @@ def dcgan_generator(
         label = keras.Input((), dtype="int32", name="label")
         inputs.append(label)
         embedding = keras.layers.Embedding(
-            num_classes, min(latent_dim, 64), embeddings_initializer=normal_init(),
+            num_classes,
+            min(latent_dim, 64),
+            embeddings_initializer=normal_init(),
             name="label_embedding",
         )(label)
         x = keras.layers.Concatenate()([z, embedding])
 
     widths = [min(filters * 2 ** (n_up - 1 - i), max_filters) for i in range(n_up)]
-    x = keras.layers.Dense(base * base * widths[0], use_bias=not use_bn,
-                           kernel_initializer=normal_init())(x)
+    x = keras.layers.Dense(
+        base * base * widths[0], use_bias=not use_bn, kernel_initializer=normal_init()
+    )(x)
     x = keras.layers.Reshape((base, base, widths[0]))(x)
     x = normalize(x)
 
     def refine(x):
         for _ in range(extra_convs):
-            x = keras.layers.Conv2D(x.shape[-1], 3, padding="same", use_bias=not use_bn,
-                                    kernel_initializer=normal_init())(x)
+            x = keras.layers.Conv2D(
+                x.shape[-1],
+                3,
+                padding="same",
+                use_bias=not use_bn,
+                kernel_initializer=normal_init(),
+            )(x)
             x = normalize(x)
         return x
 
     x = refine(x)
     for width in widths[1:]:
         x = keras.layers.Conv2DTranspose(
-            width, 4, strides=2, padding="same", use_bias=not use_bn,
+            width,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=not use_bn,
             kernel_initializer=normal_init(),
         )(x)
         x = refine(normalize(x))
@@ -201,8 +215,9 @@ def dcgan_discriminator(
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
 
     def conv(width, kernel=4, strides=2):
-        layer = keras.layers.Conv2D(width, kernel, strides=strides, padding="same",
-                                    kernel_initializer=normal_init())
+        layer = keras.layers.Conv2D(
+            width, kernel, strides=strides, padding="same", kernel_initializer=normal_init()
+        )
         if norm == "spectral":
             layer = keras.layers.SpectralNormalization(layer)
         return layer

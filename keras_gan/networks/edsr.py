@@ -63,14 +63,23 @@ def edsr_generator(
     check_int("residual_blocks", residual_blocks, 0)
     check_int("filters", filters, 1)
     if not residual_scaling > 0:
-        raise ValueError(f"`residual_scaling` must be > 0. Received: residual_scaling={residual_scaling!r}")
+        raise ValueError(
+            f"`residual_scaling` must be > 0. Received: residual_scaling={residual_scaling!r}"
+        )
     if upsampler not in UPSAMPLERS:
-        raise ValueError(f"`upsampler` must be one of {UPSAMPLERS}. Received: upsampler={upsampler!r}")
+        raise ValueError(
+            f"`upsampler` must be one of {UPSAMPLERS}. Received: upsampler={upsampler!r}"
+        )
 
     def conv(x, width, layer_name, activation=None, zero=False):
         return keras.layers.Conv2D(
-            width, 3, padding="same", activation=activation, name=layer_name,
-            kernel_initializer="zeros" if zero else "glorot_uniform")(x)
+            width,
+            3,
+            padding="same",
+            activation=activation,
+            name=layer_name,
+            kernel_initializer="zeros" if zero else "glorot_uniform",
+        )(x)
 
     inputs = keras.Input((None, None, channels), name="image")
     head = x = conv(inputs, filters, "head_conv")
@@ -87,7 +96,8 @@ def edsr_generator(
         factors = [3] if scale == 3 else [2] * (scale.bit_length() - 1)
         for i, factor in enumerate(factors):
             x = PixelShuffle(factor, name=f"up{i}_shuffle")(
-                conv(x, filters * factor * factor, f"up{i}_conv"))
+                conv(x, filters * factor * factor, f"up{i}_conv")
+            )
         residual = conv(x, channels, "tail_conv", zero=True)
     bicubic = BicubicUpsampling(scale, channels, dtype="float32", name="bicubic")(inputs)
     x = keras.layers.Add(dtype="float32", name="add_bicubic")([bicubic, residual])

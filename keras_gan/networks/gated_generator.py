@@ -116,10 +116,12 @@ def gated_generator(
         x = keras.ops.concatenate([start, ones, mask], axis=-1)
         x = _encoder_decoder(x, filters, dilations, prefix, skip_connections)
         if fill == "zeros":
-            return keras.layers.Conv2D(channels, 3, padding="same", activation="tanh",
-                                       name=raw_name)(x)
-        residual = keras.layers.Conv2D(channels, 3, padding="same", kernel_initializer="zeros",
-                                       name=f"{prefix}_residual")(x)
+            return keras.layers.Conv2D(
+                channels, 3, padding="same", activation="tanh", name=raw_name
+            )(x)
+        residual = keras.layers.Conv2D(
+            channels, 3, padding="same", kernel_initializer="zeros", name=f"{prefix}_residual"
+        )(x)
         return keras.layers.Activation("hard_tanh", name=raw_name)(start + residual)
 
     start = masked if fill == "zeros" else PushPullFill(name="push_pull_fill")([image, mask])

@@ -63,8 +63,15 @@ def patchgan_discriminator(
 
     def conv(x, width, stride, block, use_bias=True):
         x = layers.ZeroPadding2D(1, name=f"{block}_pad")(x)
-        return layers.Conv2D(width, 4, strides=stride, padding="valid", kernel_initializer=init,
-                             use_bias=use_bias, name=f"{block}_conv")(x)
+        return layers.Conv2D(
+            width,
+            4,
+            strides=stride,
+            padding="valid",
+            kernel_initializer=init,
+            use_bias=use_bias,
+            name=f"{block}_conv",
+        )(x)
 
     inputs = keras.Input((image_size, image_size, channels), name="image")
     x = layers.LeakyReLU(0.2, name="c1_lrelu")(conv(inputs, filters, 2, "c1"))

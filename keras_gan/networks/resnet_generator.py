@@ -31,12 +31,19 @@ def normalization(norm, name, affine=False):
     """
     if norm == "instance":
         return keras.layers.GroupNormalization(
-            groups=-1, epsilon=1e-5, center=affine, scale=affine, name=name,
+            groups=-1,
+            epsilon=1e-5,
+            center=affine,
+            scale=affine,
+            name=name,
             gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
         )
     if norm == "batch":
         return keras.layers.BatchNormalization(
-            momentum=0.9, epsilon=1e-5, synchronized=True, name=name,
+            momentum=0.9,
+            epsilon=1e-5,
+            synchronized=True,
+            name=name,
             gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
         )
     if norm == "none":
@@ -111,11 +118,15 @@ def resnet_generator(
         Cycle-Consistent Adversarial Networks"; Johnson et al. 2016,
         "Perceptual Losses for Real-Time Style Transfer and Super-Resolution".
     """
-    for arg, value, low in (("channels", channels, 1), ("filters", filters, 1),
-                            ("residual_blocks", residual_blocks, 0)):
+    for arg, value, low in (
+        ("channels", channels, 1),
+        ("filters", filters, 1),
+        ("residual_blocks", residual_blocks, 0),
+    ):
         check_int(arg, value, low)
-    if image_size is not None and (not isinstance(image_size, int) or image_size < 4
-                                   or image_size % 4):
+    if image_size is not None and (
+        not isinstance(image_size, int) or image_size < 4 or image_size % 4
+    ):
         raise ValueError(
             "`image_size` must be None or a multiple of 4 (two stride-2 downsamplings). "
             f"Received: image_size={image_size!r}"
@@ -126,8 +137,10 @@ def resnet_generator(
         raise ValueError(f"`output` must be one of {OUTPUTS}. Received: output={output!r}")
     out_channels = out_channels or channels
     if output == "colour_residual" and out_channels != channels:
-        raise ValueError("output='colour_residual' needs out_channels == channels. "
-                         f"Received: channels={channels}, out_channels={out_channels}")
+        raise ValueError(
+            "output='colour_residual' needs out_channels == channels. "
+            f"Received: channels={channels}, out_channels={out_channels}"
+        )
     layers = keras.layers
     use_bias = norm != "batch"
 
@@ -139,10 +152,15 @@ def resnet_generator(
         else:  # the reference's stride-2 convolutions zero-pad by 1
             x = layers.ZeroPadding2D(kernel // 2, name=f"{block}_pad")(x)
         zero = residual and block == "output"
-        return layers.Conv2D(width, kernel, strides=stride, padding="valid",
-                             use_bias=use_bias or block == "output",
-                             kernel_initializer="zeros" if zero else normal_init(),
-                             name=f"{block}_conv")(x)
+        return layers.Conv2D(
+            width,
+            kernel,
+            strides=stride,
+            padding="valid",
+            use_bias=use_bias or block == "output",
+            kernel_initializer="zeros" if zero else normal_init(),
+            name=f"{block}_conv",
+        )(x)
 
     def norm_relu(x, block):
         x = normalization(norm, f"{block}_norm", norm_affine)(x)
@@ -160,9 +178,15 @@ def resnet_generator(
         x = layers.Add(name=f"{block}_add")([x, y])
     for i, mult in enumerate((2, 1)):
         block = f"up{i + 1}"
-        x = layers.Conv2DTranspose(filters * mult, 3, strides=2, padding="same",
-                                   use_bias=use_bias, kernel_initializer=normal_init(),
-                                   name=f"{block}_conv")(x)
+        x = layers.Conv2DTranspose(
+            filters * mult,
+            3,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=normal_init(),
+            name=f"{block}_conv",
+        )(x)
         x = norm_relu(x, block)
     x = conv(x, out_channels, 7, 1, "output")
     if not residual:

@@ -42,16 +42,23 @@ def srgan_discriminator(
         Ledig et al. 2017, Figure 4 (following Radford et al. 2016).
     """
     if not isinstance(image_size, int) or image_size < 16 or image_size % 16:
-        raise ValueError(f"`image_size` must be a multiple of 16. Received: image_size={image_size!r}")
+        raise ValueError(
+            f"`image_size` must be a multiple of 16. Received: image_size={image_size!r}"
+        )
     if not isinstance(filters, int) or filters < 1:
         raise ValueError(f"`filters` must be an int >= 1. Received: filters={filters!r}")
     inputs = keras.Input((image_size, image_size, channels), name="image")
     x = inputs
-    for i, (mult, stride) in enumerate([(1, 1), (1, 2), (2, 1), (2, 2), (4, 1), (4, 2), (8, 1), (8, 2)]):
-        x = keras.layers.Conv2D(filters * mult, 3, strides=stride, padding="same", name=f"conv{i}")(x)
+    for i, (mult, stride) in enumerate(
+        [(1, 1), (1, 2), (2, 1), (2, 2), (4, 1), (4, 2), (8, 1), (8, 2)]
+    ):
+        x = keras.layers.Conv2D(filters * mult, 3, strides=stride, padding="same", name=f"conv{i}")(
+            x
+        )
         if batch_norm and i > 0:
-            x = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True,
-                                                name=f"bn{i}")(x)
+            x = keras.layers.BatchNormalization(
+                momentum=0.9, epsilon=1e-5, synchronized=True, name=f"bn{i}"
+            )(x)
         x = keras.layers.LeakyReLU(0.2, name=f"lrelu{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dense(dense_units, name="dense")(x)

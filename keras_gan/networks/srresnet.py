@@ -17,7 +17,9 @@ def _batch_norm(name):
     # synchronized: statistics over the global batch, so N replicas train like one device.
     # momentum 0.99: the inference statistics average ~100 batches; with 0.9 they
     # follow the last ~10 small-crop batches and shift colours on whole images.
-    return keras.layers.BatchNormalization(momentum=0.99, epsilon=1e-5, synchronized=True, name=name)
+    return keras.layers.BatchNormalization(
+        momentum=0.99, epsilon=1e-5, synchronized=True, name=name
+    )
 
 
 def srresnet_generator(

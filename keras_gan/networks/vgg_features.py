@@ -42,7 +42,9 @@ def resolve_vgg19_weights(weights="imagenet"):
         return os.fspath(weights)
     try:
         return keras.utils.get_file(
-            VGG19_NOTOP_FILE, VGG19_NOTOP_URL, cache_subdir="models",
+            VGG19_NOTOP_FILE,
+            VGG19_NOTOP_URL,
+            cache_subdir="models",
             file_hash="253f8cb515780f3b799900260a226db6",
         )
     except Exception as error:  # no network, proxy, bad cache ...
@@ -87,7 +89,9 @@ def vgg19_features(weights="imagenet", layer="block5_conv4", name="vgg19_feature
         try:
             vgg.load_weights(path)
         except Exception as error:
-            raise _missing_weights_error(f"vgg_weights={path!r} (could not load: {error})") from error
+            raise _missing_weights_error(
+                f"vgg_weights={path!r} (could not load: {error})"
+            ) from error
     inputs = keras.Input((None, None, 3), name="image")
     # caffe preprocessing as a 1x1 conv: bgr[c] = 127.5 * rgb[2 - c] + 127.5 - mean[c]
     preprocess = keras.layers.Conv2D(3, 1, trainable=False, name="caffe_preprocess")

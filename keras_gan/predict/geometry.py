@@ -55,5 +55,7 @@ def probe_geometry(run, channels, with_mask=False, multiples=MULTIPLES):
         if out.ndim == 4 and out.shape[1] % side == 0 and out.shape[1] == out.shape[2]:
             return out.shape[1] // side, multiple
         errors.append(f"{side} px: output {tuple(out.shape)}")
-    raise ValueError("The generator runs on no probe size (an odd multiple of "
-                     f"{', '.join(map(str, multiples))}). Received: {'; '.join(errors)}")
+    raise ValueError(
+        "The generator runs on no probe size (an odd multiple of "
+        f"{', '.join(map(str, multiples))}). Received: {'; '.join(errors)}"
+    )

@@ -43,8 +43,10 @@ def read_image(path, channels=3):
         with Image.open(path) as pil:
             pixels = _pixels(ImageOps.exif_transpose(pil), channels)
     except (*UNREADABLE, Image.DecompressionBombError) as error:
-        raise ValueError(f"Cannot read {path!r} as an image ({type(error).__name__}: "
-                         f"{' '.join(str(error).split())}). Received: input={path!r}") from None
+        raise ValueError(
+            f"Cannot read {path!r} as an image ({type(error).__name__}: "
+            f"{' '.join(str(error).split())}). Received: input={path!r}"
+        ) from None
     pixels = pixels[..., None] if pixels.ndim == 2 else pixels
     return pixels / 127.5 - 1.0
 
@@ -87,8 +89,9 @@ def read_mask(path, height, width):
         with Image.open(path) as pil:
             pixels = _pixels(pil, 1)[..., None] / 255.0
     except (*UNREADABLE, Image.DecompressionBombError) as error:
-        raise ValueError(f"The mask {path!r} is not an image ({type(error).__name__}). "
-                         f"Received: mask={path!r}") from None
+        raise ValueError(
+            f"The mask {path!r} is not an image ({type(error).__name__}). Received: mask={path!r}"
+        ) from None
     # Area resize and threshold, as the SavedModel's `serving_image_bytes` does.
     resized = tf.image.resize(pixels, [height, width], method="area").numpy()
     return (resized > 0.5).astype(np.float32)
@@ -118,7 +121,9 @@ def generated_mask(kind, height, width, seed):
     from keras_gan.data.masks import free_form_mask, rect_mask
 
     if kind not in ("rect", "free_form"):
-        raise ValueError(f"`mask` must be rect, free_form or an image path. Received: mask={kind!r}")
+        raise ValueError(
+            f"`mask` must be rect, free_form or an image path. Received: mask={kind!r}"
+        )
     size = min(max(height, width), GENERATED_MASK_SIZE)
     seed = tf.constant(list(seed) if isinstance(seed, (tuple, list)) else [seed, 0], tf.int64)
     mask = (rect_mask if kind == "rect" else free_form_mask)(size, seed)
@@ -137,10 +142,13 @@ def to_pixels(image):
 def check_output_path(path, overwrite=False):
     """Raise `ValueError` for an output with no PNG/JPEG extension, or one that exists."""
     if os.path.splitext(path)[1].lower() not in OUTPUT_EXTENSIONS:
-        raise ValueError("Outputs are written as .png, .jpg or .jpeg files. "
-                         f"Received: output={path!r}")
+        raise ValueError(
+            f"Outputs are written as .png, .jpg or .jpeg files. Received: output={path!r}"
+        )
     if os.path.exists(path) and not overwrite:
-        raise ValueError(f"The output exists; pass --overwrite to replace it. Received: output={path!r}")
+        raise ValueError(
+            f"The output exists; pass --overwrite to replace it. Received: output={path!r}"
+        )
 
 
 def write_image(path, image, overwrite=False, quality=95):
@@ -181,11 +189,13 @@ def write_image(path, image, overwrite=False, quality=95):
                 else:
                     Image.fromarray(pixels).save(f, format="JPEG", quality=quality)
             if not overwrite and os.path.exists(path):  # appeared meanwhile
-                raise ValueError(f"The output exists; pass --overwrite to replace it. "
-                                 f"Received: output={path!r}")
+                raise ValueError(
+                    f"The output exists; pass --overwrite to replace it. Received: output={path!r}"
+                )
     except OSError as error:  # a full disk, a read-only folder: name the output
-        raise OSError(f"Cannot write {path!r} ({' '.join(str(error).split())}). "
-                      f"Received: output={path!r}") from None
+        raise OSError(
+            f"Cannot write {path!r} ({' '.join(str(error).split())}). Received: output={path!r}"
+        ) from None
     return path
 
 
@@ -220,8 +230,9 @@ def list_inputs(inputs):
             for root, dirs, files in os.walk(item):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS + (
-                            ".tif", ".tiff", ".webp")):
+                    if not name.startswith(".") and name.lower().endswith(
+                        IMAGE_EXTENSIONS + (".tif", ".tiff", ".webp")
+                    ):
                         path = os.path.join(root, name)
                         pairs.append((path, os.path.relpath(path, item)))
         elif os.path.exists(item):
@@ -258,5 +269,5 @@ def make_grid(images, columns=None):
     grid = np.full((rows * h, columns * w, c), fill, images.dtype)
     for i, image in enumerate(images):
         r, col = divmod(i, columns)
-        grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = image
+        grid[r * h : (r + 1) * h, col * w : (col + 1) * w] = image
     return grid

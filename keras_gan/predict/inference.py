@@ -45,17 +45,22 @@ def sample(runner, num_samples, labels=None, seed=0, batch_size=64):
     ```
     """
     if runner.kind != LATENT:
-        raise ValueError("Sampling needs a latent (gan) generator; this one takes images: pass "
-                         f"--input instead. Received: generator kind={runner.kind!r}")
+        raise ValueError(
+            "Sampling needs a latent (gan) generator; this one takes images: pass "
+            f"--input instead. Received: generator kind={runner.kind!r}"
+        )
     if not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(f"`num_samples` must be an int >= 1. Received: num_samples={num_samples!r}")
+        raise ValueError(
+            f"`num_samples` must be an int >= 1. Received: num_samples={num_samples!r}"
+        )
     latent = runner.spec.input(LATENT)
     label = runner.spec.input(LABEL)
     if labels is not None and not isinstance(labels, (list, tuple, np.ndarray)):
         labels = [labels]
     if label is None and labels is not None and len(labels):
-        raise ValueError("This generator is unconditional: it takes no labels. "
-                         f"Received: labels={list(labels)}")
+        raise ValueError(
+            f"This generator is unconditional: it takes no labels. Received: labels={list(labels)}"
+        )
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((num_samples, *latent.shape[1:])).astype(np.float32)
     inputs = {latent.name: z}
@@ -63,15 +68,21 @@ def sample(runner, num_samples, labels=None, seed=0, batch_size=64):
         num_classes = runner.spec.num_classes
         if labels is None or not len(labels):
             if not num_classes:
-                raise ValueError("The number of classes of this generator is unknown (no "
-                                 "export_report.json beside it): pass labels. Received: labels=None")
+                raise ValueError(
+                    "The number of classes of this generator is unknown (no "
+                    "export_report.json beside it): pass labels. Received: labels=None"
+                )
             labels = list(range(num_classes))
         labels = np.asarray(labels, np.int64)
         if labels.min() < 0 or (num_classes and labels.max() >= num_classes):
-            raise ValueError(f"Labels must be in [0, {num_classes}). Received: labels={labels.tolist()}")
+            raise ValueError(
+                f"Labels must be in [0, {num_classes}). Received: labels={labels.tolist()}"
+            )
         inputs[label.name] = labels[np.arange(num_samples) % len(labels)].astype(label.dtype)
-    batches = [runner({k: v[i:i + batch_size] for k, v in inputs.items()})
-               for i in range(0, num_samples, batch_size)]
+    batches = [
+        runner({k: v[i : i + batch_size] for k, v in inputs.items()})
+        for i in range(0, num_samples, batch_size)
+    ]
     return np.concatenate(batches)
 
 
@@ -117,8 +128,18 @@ def plan_outputs(pairs, output, extension=None):
     return paths
 
 
-def predict_files(runner, inputs, output, mask=None, tile=0, tile_overlap=32, seed=0,
-                  overwrite=False, extension=None, progress=True):
+def predict_files(
+    runner,
+    inputs,
+    output,
+    mask=None,
+    tile=0,
+    tile_overlap=32,
+    seed=0,
+    overwrite=False,
+    extension=None,
+    progress=True,
+):
     """Run an image-to-image or inpainting generator on image files, writing PNG/JPEG.
 
     Every input is read and every output path checked before anything runs, so a bad
@@ -153,21 +174,29 @@ def predict_files(runner, inputs, output, mask=None, tile=0, tile_overlap=32, se
     ```
     """
     if runner.kind == LATENT:
-        raise ValueError("This generator samples from latents; it takes no input images: use "
-                         f"--num_samples. Received: input={inputs!r}")
+        raise ValueError(
+            "This generator samples from latents; it takes no input images: use "
+            f"--num_samples. Received: input={inputs!r}"
+        )
     if runner.kind == "inpainting" and mask is None:
-        raise ValueError("An inpainting generator needs --mask: an image (white = hole), a "
-                         "folder of masks, rect or free_form. Received: mask=None")
+        raise ValueError(
+            "An inpainting generator needs --mask: an image (white = hole), a "
+            "folder of masks, rect or free_form. Received: mask=None"
+        )
     if runner.kind != "inpainting" and mask is not None:
-        raise ValueError("Only inpainting generators take a mask; this one is "
-                         f"{runner.kind!r}. Received: mask={mask!r}")
+        raise ValueError(
+            "Only inpainting generators take a mask; this one is "
+            f"{runner.kind!r}. Received: mask={mask!r}"
+        )
     pairs = list_inputs(inputs)
     outputs = plan_outputs(pairs, output, extension)
     for path in outputs:
         check_output_path(path, overwrite)
     if len(set(outputs)) != len(outputs):
-        raise ValueError("Two inputs map to the same output file (same name, other extension?). "
-                         f"Received: input={inputs!r}")
+        raise ValueError(
+            "Two inputs map to the same output file (same name, other extension?). "
+            f"Received: input={inputs!r}"
+        )
     mask_files = _mask_files(mask, pairs)
     for path in mask_files or []:  # every mask must be an image before anything runs
         read_mask(path, 1, 1)
@@ -175,8 +204,11 @@ def predict_files(runner, inputs, output, mask=None, tile=0, tile_overlap=32, se
     if images is None:  # many files: check them all now, read each again when it runs
         for path, _ in pairs:
             _check_readable(path)
-    bar = progress if isinstance(progress, Progress) else Progress(len(pairs), stream=(
-        None if not progress else __import__("sys").stderr))
+    bar = (
+        progress
+        if isinstance(progress, Progress)
+        else Progress(len(pairs), stream=(None if not progress else __import__("sys").stderr))
+    )
     written = []
     for i, ((path, relpath), out_path) in enumerate(zip(pairs, outputs)):
         image = images[i] if images is not None else read_image(path, runner.channels)
@@ -187,8 +219,15 @@ def predict_files(runner, inputs, output, mask=None, tile=0, tile_overlap=32, se
                 image_mask = read_mask(mask_files[i], height, width)
             else:
                 image_mask = generated_mask(mask, height, width, (seed, i))
-        result = predict_image(runner, image, image_mask, tile=tile, tile_overlap=tile_overlap,
-                               dtype="uint8", progress=bar.tiles)
+        result = predict_image(
+            runner,
+            image,
+            image_mask,
+            tile=tile,
+            tile_overlap=tile_overlap,
+            dtype="uint8",
+            progress=bar.tiles,
+        )
         written.append(write_image(out_path, result, overwrite=overwrite))
         bar.file_done(relpath)
     return written
@@ -202,8 +241,10 @@ def _check_readable(path):
         with Image.open(path) as pil:
             pil.load()
     except (*UNREADABLE, Image.DecompressionBombError) as error:
-        raise ValueError(f"Cannot read {path!r} as an image ({type(error).__name__}: "
-                         f"{' '.join(str(error).split())}). Received: input={path!r}") from None
+        raise ValueError(
+            f"Cannot read {path!r} as an image ({type(error).__name__}: "
+            f"{' '.join(str(error).split())}). Received: input={path!r}"
+        ) from None
 
 
 def _mask_files(mask, pairs):
@@ -220,8 +261,12 @@ def _mask_files(mask, pairs):
         for _, relpath in pairs:
             stem = os.path.splitext(relpath)[0]
             if stem not in by_stem:
-                raise ValueError(f"No mask for {relpath!r} in the mask folder. Received: mask={mask!r}")
+                raise ValueError(
+                    f"No mask for {relpath!r} in the mask folder. Received: mask={mask!r}"
+                )
             files.append(by_stem[stem])
         return files
-    raise ValueError(f"`mask` must be rect, free_form, an image file or a folder of masks. "
-                     f"Received: mask={mask!r}")
+    raise ValueError(
+        f"`mask` must be rect, free_form, an image file or a folder of masks. "
+        f"Received: mask={mask!r}"
+    )

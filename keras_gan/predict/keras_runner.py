@@ -32,8 +32,9 @@ class KerasRunner(Runner):
         path = os.fspath(generator) if isinstance(generator, (str, os.PathLike)) else None
         self.model = load_generator(generator)
         super().__init__(describe_generator(self.model), path or self.model.name)
-        specs = [tf.TensorSpec([None, *i.shape[1:]], i.dtype, name=i.name)
-                 for i in self.spec.inputs]
+        specs = [
+            tf.TensorSpec([None, *i.shape[1:]], i.dtype, name=i.name) for i in self.spec.inputs
+        ]
         self._function = tf.function(self._call, input_signature=specs)
 
     def _call(self, *args):

@@ -30,13 +30,16 @@ def detect_format(path):
 
         if os.path.isfile(os.path.join(path, "saved_model.pb")) or list_versions(path):
             return "saved_model"
-        raise ValueError("A generator folder must be a SavedModel version folder or a model "
-                         f"base path with version folders. Received: generator={path!r}")
+        raise ValueError(
+            "A generator folder must be a SavedModel version folder or a model "
+            f"base path with version folders. Received: generator={path!r}"
+        )
     extension = os.path.splitext(path)[1].lower()
     by_extension = {".keras": "keras", ".tflite": "tflite", ".onnx": "onnx"}
     if extension not in by_extension:
-        raise ValueError("A generator file must be .keras, .tflite or .onnx. "
-                         f"Received: generator={path!r}")
+        raise ValueError(
+            f"A generator file must be .keras, .tflite or .onnx. Received: generator={path!r}"
+        )
     return by_extension[extension]
 
 
@@ -47,8 +50,10 @@ def _in_export_folder(path, fmt):
     pattern = "tflite/*_float32.tflite" if fmt == "tflite" else "onnx/*.onnx"
     found = sorted(glob.glob(os.path.join(path, pattern)))
     if not found:
-        raise ValueError(f"No {pattern} in the export folder: pass the file itself. "
-                         f"Received: generator={path!r}, format={fmt!r}")
+        raise ValueError(
+            f"No {pattern} in the export folder: pass the file itself. "
+            f"Received: generator={path!r}, format={fmt!r}"
+        )
     return found[0]
 
 
@@ -78,8 +83,9 @@ def load_runner(path, format="auto", threads=None, resize_inputs=False):
     """
     path = os.fspath(path)
     if format not in ("auto", *FORMATS):
-        raise ValueError(f"`format` must be auto or one of {', '.join(FORMATS)}. "
-                         f"Received: format={format!r}")
+        raise ValueError(
+            f"`format` must be auto or one of {', '.join(FORMATS)}. Received: format={format!r}"
+        )
     if format == "auto":
         format = detect_format(path)
     elif not os.path.exists(path):

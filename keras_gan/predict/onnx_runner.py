@@ -36,20 +36,25 @@ class OnnxRunner(Runner):
         try:
             self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime's own classes (InvalidProtobuf, Fail, ...)
-            raise ValueError(f"Cannot load {path!r} as an ONNX model ({type(error).__name__}: "
-                             f"{' '.join(str(error).split())}). Received: generator={path!r}") from None
+            raise ValueError(
+                f"Cannot load {path!r} as an ONNX model ({type(error).__name__}: "
+                f"{' '.join(str(error).split())}). Received: generator={path!r}"
+            ) from None
 
         def shape(value):
             return tuple(d if isinstance(d, int) else None for d in value.shape)
 
-        inputs = [(i.name, _ONNX_DTYPES.get(i.type, "float32"), shape(i)) for i in
-                  self.session.get_inputs()]
+        inputs = [
+            (i.name, _ONNX_DTYPES.get(i.type, "float32"), shape(i))
+            for i in self.session.get_inputs()
+        ]
         order = {"z": 0, "label": 1, "image": 2, "mask": 3}
         inputs.sort(key=lambda item: order.get(item[0], 4))
         output = self.session.get_outputs()[0]
         super().__init__(spec_from_inputs(inputs, shape(output), report_num_classes(path)), path)
 
     def _run(self, inputs):
-        feed = {i.name: np.asarray(inputs[i.name]).astype(i.dtype, copy=False)
-                for i in self.spec.inputs}
+        feed = {
+            i.name: np.asarray(inputs[i.name]).astype(i.dtype, copy=False) for i in self.spec.inputs
+        }
         return self.session.run(None, feed)[0]

@@ -43,8 +43,9 @@ class Progress:
         if self.stream is None or not self.tty:
             return
         fraction = (self.done + done / total) / self.total
-        self.stream.write(f"\r{self._bar(fraction)} files {self.done}/{self.total}, "
-                          f"tiles {done}/{total}   ")
+        self.stream.write(
+            f"\r{self._bar(fraction)} files {self.done}/{self.total}, tiles {done}/{total}   "
+        )
         self.stream.flush()
 
     def file_done(self, name):
@@ -53,8 +54,10 @@ class Progress:
         if self.stream is None:
             return
         elapsed = time.monotonic() - self.start
-        line = (f"{self._bar(self.done / self.total)} files {self.done}/{self.total} "
-                f"{elapsed:.1f}s {name}")
+        line = (
+            f"{self._bar(self.done / self.total)} files {self.done}/{self.total} "
+            f"{elapsed:.1f}s {name}"
+        )
         if self.tty:
             self.stream.write("\r" + line + ("\n" if self.done == self.total else "   "))
         else:

@@ -71,8 +71,10 @@ class Runner:
                 self._geometry = (scale, fixed[0])
             else:
                 self._geometry = probe_geometry(
-                    lambda image, mask: self(self._named(image, mask)), self.channels,
-                    with_mask=self.kind == "inpainting")
+                    lambda image, mask: self(self._named(image, mask)),
+                    self.channels,
+                    with_mask=self.kind == "inpainting",
+                )
         return self._geometry
 
     def _probe_fixed_scale(self, fixed):
@@ -99,8 +101,10 @@ class Runner:
         batch = len(next(iter(inputs.values())))
         if self.max_batch is None or batch <= self.max_batch:
             return np.asarray(self._run(inputs), np.float32)
-        parts = [self._run({k: v[i:i + self.max_batch] for k, v in inputs.items()})
-                 for i in range(0, batch, self.max_batch)]
+        parts = [
+            self._run({k: v[i : i + self.max_batch] for k, v in inputs.items()})
+            for i in range(0, batch, self.max_batch)
+        ]
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def _run(self, inputs):

@@ -31,8 +31,10 @@ def resolve_version_dir(path):
     versions = list_versions(path)
     if versions:
         return os.path.join(path, str(versions[-1]))
-    raise ValueError("Not a SavedModel folder nor a model base path with version folders. "
-                     f"Received: generator={path!r}")
+    raise ValueError(
+        "Not a SavedModel folder nor a model base path with version folders. "
+        f"Received: generator={path!r}"
+    )
 
 
 class SavedModelRunner(Runner):
@@ -62,16 +64,21 @@ class SavedModelRunner(Runner):
                 pass
         self.model = tf.saved_model.load(version_dir)
         if "serving_default" not in self.model.signatures:
-            raise ValueError("The SavedModel has no `serving_default` signature. "
-                             f"Received: generator={path!r}")
+            raise ValueError(
+                f"The SavedModel has no `serving_default` signature. Received: generator={path!r}"
+            )
         self._signature = self.model.signatures["serving_default"]
         _, kwargs = self._signature.structured_input_signature
         inputs = [(name, s.dtype.name, tuple(s.shape.as_list())) for name, s in kwargs.items()]
         order = {"z": 0, "label": 1, "image": 2, "mask": 3}
         inputs.sort(key=lambda item: order.get(item[0], 4))
         output = self._signature.structured_outputs["image"]
-        super().__init__(spec_from_inputs(inputs, tuple(output.shape.as_list()),
-                                          report_num_classes(version_dir)), version_dir)
+        super().__init__(
+            spec_from_inputs(
+                inputs, tuple(output.shape.as_list()), report_num_classes(version_dir)
+            ),
+            version_dir,
+        )
 
     def _run(self, inputs):
         kwargs = {i.name: tf.constant(inputs[i.name], i.dtype) for i in self.spec.inputs}

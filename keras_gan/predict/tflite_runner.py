@@ -40,8 +40,10 @@ class TFLiteRunner(Runner):
             self.interpreter = litert.Interpreter(model_path=path, num_threads=threads or 2)
             self._runner = self.interpreter.get_signature_runner("serving_default")
         except (ValueError, RuntimeError) as error:  # not a TFLite flatbuffer, no signature
-            raise ValueError(f"Cannot load {path!r} as a TFLite model ({type(error).__name__}: "
-                             f"{' '.join(str(error).split())}). Received: generator={path!r}") from None
+            raise ValueError(
+                f"Cannot load {path!r} as a TFLite model ({type(error).__name__}: "
+                f"{' '.join(str(error).split())}). Received: generator={path!r}"
+            ) from None
         self._inputs = self._runner.get_input_details()
         self._output_name, self._output = next(iter(self._runner.get_output_details().items()))
         inputs = []
@@ -70,7 +72,8 @@ class TFLiteRunner(Runner):
                 "This TFLite model does not run at other sizes than its own (its converted "
                 "graph has size-dependent constants, e.g. instance norms or reflection pads): "
                 f"drop --tflite_resize (resize_inputs) to tile at its size. Received: "
-                f"{' '.join(str(error).split())}") from None
+                f"{' '.join(str(error).split())}"
+            ) from None
 
     def _run(self, inputs):
         feed = {}

@@ -91,12 +91,17 @@ def tile_plan(runner, height, width, tile=0, tile_overlap=32):
         raise ValueError(f"`tile_overlap` must be >= 0. Received: tile_overlap={tile_overlap}")
     overlap_h = min(tile_overlap, tile_h // 2)
     overlap_w = min(tile_overlap, tile_w // 2)
-    return (tile_spans(height, tile_h, overlap_h), tile_spans(width, tile_w, overlap_w),
-            scale, multiple)
+    return (
+        tile_spans(height, tile_h, overlap_h),
+        tile_spans(width, tile_w, overlap_w),
+        scale,
+        multiple,
+    )
 
 
-def predict_image(runner, image, mask=None, tile=0, tile_overlap=32, dtype="float32",
-                  progress=None):
+def predict_image(
+    runner, image, mask=None, tile=0, tile_overlap=32, dtype="float32", progress=None
+):
     """Run an image-to-image or inpainting generator on one image of any size.
 
     The image is reflect-padded to the size the network takes (a multiple of 4 for
@@ -125,23 +130,30 @@ def predict_image(runner, image, mask=None, tile=0, tile_overlap=32, dtype="floa
     ```
     """
     if runner.kind not in ("image", "inpainting"):
-        raise ValueError("predict_image needs an image-to-image or inpainting generator; this "
-                         f"one samples from latents. Received: generator kind={runner.kind!r}")
+        raise ValueError(
+            "predict_image needs an image-to-image or inpainting generator; this "
+            f"one samples from latents. Received: generator kind={runner.kind!r}"
+        )
     image = np.asarray(image, np.float32)
     if image.ndim != 3 or image.shape[2] != runner.channels:
-        raise ValueError(f"`image` must be (H, W, {runner.channels}). "
-                         f"Received: image shape={image.shape}")
+        raise ValueError(
+            f"`image` must be (H, W, {runner.channels}). Received: image shape={image.shape}"
+        )
     if runner.kind == "inpainting":
         if mask is None:
             raise ValueError("An inpainting generator needs a mask (1 = hole). Received: mask=None")
         mask = np.asarray(mask, np.float32)
         mask = mask[..., None] if mask.ndim == 2 else mask
         if mask.shape != (*image.shape[:2], 1):
-            raise ValueError(f"`mask` must be {image.shape[:2]} like the image. "
-                             f"Received: mask shape={mask.shape}")
+            raise ValueError(
+                f"`mask` must be {image.shape[:2]} like the image. "
+                f"Received: mask shape={mask.shape}"
+            )
     elif mask is not None:
-        raise ValueError("Only inpainting generators take a mask. "
-                         f"Received: mask for a {runner.kind!r} generator")
+        raise ValueError(
+            "Only inpainting generators take a mask. "
+            f"Received: mask for a {runner.kind!r} generator"
+        )
     if dtype not in ("float32", "uint8"):
         raise ValueError(f"`dtype` must be float32 or uint8. Received: dtype={dtype!r}")
 
@@ -159,12 +171,15 @@ def predict_image(runner, image, mask=None, tile=0, tile_overlap=32, dtype="floa
         band_top, band_bottom = y0 * scale, y1 * scale
         for c, (x0, x1) in enumerate(cols):
             h, w = y1 - y0, x1 - x0
-            ph, pw = fixed if fixed is not None else (
-                math.ceil(h / multiple) * multiple, math.ceil(w / multiple) * multiple)
+            ph, pw = (
+                fixed
+                if fixed is not None
+                else (math.ceil(h / multiple) * multiple, math.ceil(w / multiple) * multiple)
+            )
             inputs = {image_name: _pad(image[y0:y1, x0:x1], ph, pw)[None]}
             if mask_name:
                 inputs[mask_name] = _pad(mask[y0:y1, x0:x1], ph, pw)[None]
-            result = runner(inputs)[0, :h * scale, :w * scale]
+            result = runner(inputs)[0, : h * scale, : w * scale]
             if output is None:
                 out_channels = result.shape[-1]
                 output = np.empty((height * scale, width * scale, out_channels), dtype)
@@ -176,8 +191,8 @@ def predict_image(runner, image, mask=None, tile=0, tile_overlap=32, dtype="floa
             wx = _ramp(w * scale, *_overlaps(cols, c, scale))
             weight = (wy[:, None] * wx[None, :])[..., None]
             top = band_top - acc_top
-            acc[top:top + h * scale, x0 * scale:x1 * scale] += result * weight
-            weights[top:top + h * scale, x0 * scale:x1 * scale] += weight
+            acc[top : top + h * scale, x0 * scale : x1 * scale] += result * weight
+            weights[top : top + h * scale, x0 * scale : x1 * scale] += weight
             done += 1
             if progress is not None:
                 progress(done, total)

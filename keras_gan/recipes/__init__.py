@@ -23,7 +23,9 @@ def get_recipe(name):
         A `Recipe`.
     """
     if name not in RECIPES:
-        raise ValueError(f"Unknown model. Expected one of {sorted(RECIPES)}. Received: model={name!r}")
+        raise ValueError(
+            f"Unknown model. Expected one of {sorted(RECIPES)}. Received: model={name!r}"
+        )
     module, cls = RECIPES[name].split(":")
     return getattr(importlib.import_module(module), cls)()
 

@@ -44,12 +44,23 @@ class CycleGANRecipe(Recipe):
     """
 
     name = "cyclegan"
-    networks = {"default": "ResNet, `output=\"colour_residual\"` (identity at step 0)",
-                "paper": "ResNet, `output=\"tanh\"` (the reference)"}
+    networks = {
+        "default": 'ResNet, `output="colour_residual"` (identity at step 0)',
+        "paper": 'ResNet, `output="tanh"` (the reference)',
+    }
     defaults = {
-        "dataset": "builtin:photos", "image_size": 64, "channels": 3, "batch_size": 1,
-        "steps_per_epoch": 100, "epochs": 10, "loss": "least_squares", "learning_rate": 2e-4,
-        "filters": 32, "flip": True, "residual_blocks": 6, "lambda_identity": 0.0,
+        "dataset": "builtin:photos",
+        "image_size": 64,
+        "channels": 3,
+        "batch_size": 1,
+        "steps_per_epoch": 100,
+        "epochs": 10,
+        "loss": "least_squares",
+        "learning_rate": 2e-4,
+        "filters": 32,
+        "flip": True,
+        "residual_blocks": 6,
+        "lambda_identity": 0.0,
     }
     paper_defaults = {"steps_per_epoch": 0, "lambda_identity": 0.5, "residual_blocks": None}
     paper_builtin_defaults = {"image_size": 64, "epochs": 20, "filters": 16, "residual_blocks": 6}
@@ -64,21 +75,29 @@ class CycleGANRecipe(Recipe):
 
     def derive(self, config):
         if config.residual_blocks is None:  # the paper: 9 blocks at 256 px, 6 below
-            config = dataclasses.replace(config, residual_blocks=9 if config.image_size >= 256 else 6)
+            config = dataclasses.replace(
+                config, residual_blocks=9 if config.image_size >= 256 else 6
+            )
         if config.decay_epochs is None:  # the paper: 100 constant + 100 decaying epochs
             config = dataclasses.replace(config, decay_epochs=config.epochs // 2)
         return config
 
     def validate(self, config):
         if config.image_size % 4 or config.image_size < 32:
-            raise ValueError("CycleGAN needs an image_size that is a multiple of 4 and >= 32 "
-                             f"(70x70 PatchGAN). Received: image_size={config.image_size}")
+            raise ValueError(
+                "CycleGAN needs an image_size that is a multiple of 4 and >= 32 "
+                f"(70x70 PatchGAN). Received: image_size={config.image_size}"
+            )
         if config.loss == "wasserstein":
-            raise ValueError("CycleGAN takes least_squares, non_saturating, minimax or hinge. "
-                             f"Received: loss={config.loss!r}")
+            raise ValueError(
+                "CycleGAN takes least_squares, non_saturating, minimax or hinge. "
+                f"Received: loss={config.loss!r}"
+            )
         if not 0 <= config.decay_epochs <= config.epochs:
-            raise ValueError(f"--decay_epochs must be in [0, epochs={config.epochs}]. "
-                             f"Received: decay_epochs={config.decay_epochs}")
+            raise ValueError(
+                f"--decay_epochs must be in [0, epochs={config.epochs}]. "
+                f"Received: decay_epochs={config.decay_epochs}"
+            )
         if config.pool_size < 0 or config.lambda_cycle < 0 or config.lambda_identity < 0:
             raise ValueError(
                 "--pool_size, --lambda_cycle and --lambda_identity must be >= 0. Received: "
@@ -88,39 +107,58 @@ class CycleGANRecipe(Recipe):
         if config.conditional:
             raise ValueError("CycleGAN is not class-conditional. Received: conditional=True")
         if config.norm not in ("instance", "batch", "none"):
-            raise ValueError("--norm must be instance, batch or none. "
-                             f"Received: norm={config.norm!r}")
+            raise ValueError(
+                f"--norm must be instance, batch or none. Received: norm={config.norm!r}"
+            )
 
     def make_data(self, config):
-        return unpaired_dataset(config.dataset, image_size=config.image_size,
-                                channels=config.channels, batch_size=config.batch_size,
-                                flip=config.flip, seed=config.seed)
+        return unpaired_dataset(
+            config.dataset,
+            image_size=config.image_size,
+            channels=config.channels,
+            batch_size=config.batch_size,
+            flip=config.flip,
+            seed=config.seed,
+        )
 
     def build_model(self, config, data):
         model = CycleGAN.resnet(
-            image_size=config.image_size, channels=config.channels, filters=config.filters,
-            residual_blocks=config.residual_blocks, lambda_cycle=config.lambda_cycle,
-            lambda_identity=config.lambda_identity, pool_size=config.pool_size,
-            norm=config.norm, seed=config.seed,
+            image_size=config.image_size,
+            channels=config.channels,
+            filters=config.filters,
+            residual_blocks=config.residual_blocks,
+            lambda_cycle=config.lambda_cycle,
+            lambda_identity=config.lambda_identity,
+            pool_size=config.pool_size,
+            norm=config.norm,
+            seed=config.seed,
             output="tanh" if config.recipe == "paper" else "colour_residual",
         )
         steps = config.steps_per_epoch or data.steps_per_epoch
-        schedule = LinearDecay(config.learning_rate,
-                               constant_steps=(config.epochs - config.decay_epochs) * steps,
-                               decay_steps=config.decay_epochs * steps)
+        schedule = LinearDecay(
+            config.learning_rate,
+            constant_steps=(config.epochs - config.decay_epochs) * steps,
+            decay_steps=config.decay_epochs * steps,
+        )
         return self.compile(model, config, self.adam(config, schedule), self.adam(config, schedule))
 
     def _images(self, config, domain, limit):
-        images = load_domain_images(config.dataset, domain, "test", config.image_size,
-                                    config.channels, limit=limit)
+        images = load_domain_images(
+            config.dataset, domain, "test", config.image_size, config.channels, limit=limit
+        )
         repeats = -(-limit // len(images))  # few test images: cycle through them
         return keras.ops.convert_to_numpy(keras.ops.tile(images, [repeats, 1, 1, 1]))[:limit]
 
     def callbacks(self, config, data, output_dir):
         scale = grid_scale(config.image_size)
-        return [TranslationGridCallback(os.path.join(output_dir, "samples"),
-                                        self._images(config, "a", GRID_IMAGES),
-                                        self._images(config, "b", GRID_IMAGES), scale=scale)]
+        return [
+            TranslationGridCallback(
+                os.path.join(output_dir, "samples"),
+                self._images(config, "a", GRID_IMAGES),
+                self._images(config, "b", GRID_IMAGES),
+                scale=scale,
+            )
+        ]
 
     def generators(self, model, config):
         return [
@@ -128,8 +166,16 @@ class CycleGANRecipe(Recipe):
             # preprocessed as in training. int8 is left out by the exporter's "auto"
             # while the networks use instance norm (accurate on trained networks, not
             # guaranteed: request it with --quantize).
-            GeneratorArtifact("generator", model.export_generator(), config.model,
-                              representative_data=self._images(config, "a", REPRESENTATIVE_IMAGES)),
-            GeneratorArtifact("generator_ba", model.generator_ba, f"{config.model}_ba",
-                              representative_data=self._images(config, "b", REPRESENTATIVE_IMAGES)),
+            GeneratorArtifact(
+                "generator",
+                model.export_generator(),
+                config.model,
+                representative_data=self._images(config, "a", REPRESENTATIVE_IMAGES),
+            ),
+            GeneratorArtifact(
+                "generator_ba",
+                model.generator_ba,
+                f"{config.model}_ba",
+                representative_data=self._images(config, "b", REPRESENTATIVE_IMAGES),
+            ),
         ]

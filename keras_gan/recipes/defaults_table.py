@@ -29,8 +29,10 @@ def defaults_table(model, dataset="folder:DATA"):
     from keras_gan.training import TrainConfig
 
     recipe = get_recipe(model)
-    tables = {name: recipe.default_table(TrainConfig(model=model, recipe=name, dataset=dataset))
-              for name in recipe.recipes}
+    tables = {
+        name: recipe.default_table(TrainConfig(model=model, recipe=name, dataset=dataset))
+        for name in recipe.recipes
+    }
     fields = [f for f in tables["default"] if f != "dataset"]
     fields += [f for f in tables["paper"] if f not in fields and f != "dataset"]
 
@@ -40,8 +42,12 @@ def defaults_table(model, dataset="folder:DATA"):
 
     lines = ["| flag | `--recipe=default` | `--recipe=paper` |", "|---|---|---|"]
     if recipe.networks:
-        lines.append("| generator | " + " | ".join(recipe.networks.get(name, "")
-                                                  for name in recipe.recipes) + " |")
-    lines += [f"| `--{f}` | {show(tables['default'], f)} | {show(tables['paper'], f)} |"
-              for f in fields]
+        lines.append(
+            "| generator | "
+            + " | ".join(recipe.networks.get(name, "") for name in recipe.recipes)
+            + " |"
+        )
+    lines += [
+        f"| `--{f}` | {show(tables['default'], f)} | {show(tables['paper'], f)} |" for f in fields
+    ]
     return "\n".join(lines)

@@ -34,12 +34,22 @@ class GANRecipe(Recipe):
     """
 
     name = "gan"
-    networks = {"default": f"DCGAN + {EXTRA_CONVS} 3x3 convolution per resolution (`extra_convs`)",
-                "paper": "DCGAN (the paper's)"}
+    networks = {
+        "default": f"DCGAN + {EXTRA_CONVS} 3x3 convolution per resolution (`extra_convs`)",
+        "paper": "DCGAN (the paper's)",
+    }
     defaults = {
-        "dataset": "builtin:mnist", "image_size": 28, "channels": 1, "batch_size": 64,
-        "epochs": 30, "loss": "non_saturating", "learning_rate": None, "filters": 64,
-        "ema_decay": 0.999, "flip": False, "r1_gamma": None,
+        "dataset": "builtin:mnist",
+        "image_size": 28,
+        "channels": 1,
+        "batch_size": 64,
+        "epochs": 30,
+        "loss": "non_saturating",
+        "learning_rate": None,
+        "filters": 64,
+        "ema_decay": 0.999,
+        "flip": False,
+        "r1_gamma": None,
     }
     paper_defaults = {"learning_rate": 2e-4, "r1_gamma": 0.0}
     tuned_learning_rate = 3e-3
@@ -51,7 +61,8 @@ class GANRecipe(Recipe):
         wasserstein = config.loss == "wasserstein"
         if config.learning_rate is None:  # WGAN-GP's paper rate; else the tuned one
             config = dataclasses.replace(
-                config, learning_rate=1e-4 if wasserstein else self.tuned_learning_rate)
+                config, learning_rate=1e-4 if wasserstein else self.tuned_learning_rate
+            )
         if config.r1_gamma is None:  # the gradient penalty already constrains a critic
             config = dataclasses.replace(config, r1_gamma=0.0 if wasserstein else 1.0)
         if config.discriminator_learning_rate is None:
@@ -62,8 +73,12 @@ class GANRecipe(Recipe):
 
     def make_data(self, config):
         return data_lib.image_dataset(
-            config.dataset, image_size=config.image_size, channels=config.channels,
-            batch_size=config.batch_size, flip=config.flip, seed=config.seed,
+            config.dataset,
+            image_size=config.image_size,
+            channels=config.channels,
+            batch_size=config.batch_size,
+            flip=config.flip,
+            seed=config.seed,
             labels=config.conditional,
         )
 
@@ -87,21 +102,35 @@ class GANRecipe(Recipe):
             seed=config.seed,
         )
         if config.recipe == "paper":
-            return self.compile(model, config, self.adam(config),
-                                self.adam(config, config.discriminator_learning_rate))
+            return self.compile(
+                model,
+                config,
+                self.adam(config),
+                self.adam(config, config.discriminator_learning_rate),
+            )
         # Constant, then linear to 0 over the last half of the run (any run length).
         steps = self.total_steps(config, data)
 
         def schedule(rate):
             return LinearDecay(rate, constant_steps=steps - steps // 2, decay_steps=steps // 2)
 
-        return self.compile(model, config, self.adam(config, schedule(config.learning_rate)),
-                            self.adam(config, schedule(config.discriminator_learning_rate)))
+        return self.compile(
+            model,
+            config,
+            self.adam(config, schedule(config.learning_rate)),
+            self.adam(config, schedule(config.discriminator_learning_rate)),
+        )
 
     def callbacks(self, config, data, output_dir):
         scale = grid_scale(config.image_size)
-        return [SampleGridCallback(os.path.join(output_dir, "samples"), num_samples=config.samples,
-                                   seed=config.seed, scale=scale)]
+        return [
+            SampleGridCallback(
+                os.path.join(output_dir, "samples"),
+                num_samples=config.samples,
+                seed=config.seed,
+                scale=scale,
+            )
+        ]
 
     def generators(self, model, config):
         return [GeneratorArtifact("generator", model.export_generator(), config.model)]

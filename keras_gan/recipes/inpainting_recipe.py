@@ -62,17 +62,34 @@ class InpaintingRecipe(Recipe):
     """
 
     name = "inpainting"
-    networks = {"default": "gated, residual over a push-pull fill (`fill=\"push_pull\"`)",
-                "paper": "gated, zeroed hole (`fill=\"zeros\"`, DeepFill v2)"}
+    networks = {
+        "default": 'gated, residual over a push-pull fill (`fill="push_pull"`)',
+        "paper": 'gated, zeroed hole (`fill="zeros"`, DeepFill v2)',
+    }
     defaults = {
-        "dataset": "builtin:photos", "image_size": 64, "channels": 3, "batch_size": 16,
-        "steps_per_epoch": 100, "epochs": 10, "loss": "hinge", "learning_rate": 1e-3,
-        "filters": 16, "flip": True, "adversarial_weight": 0.001, "mask": "mixed",
-        "hole_weight": 6.0, "valid_weight": 1.0,
+        "dataset": "builtin:photos",
+        "image_size": 64,
+        "channels": 3,
+        "batch_size": 16,
+        "steps_per_epoch": 100,
+        "epochs": 10,
+        "loss": "hinge",
+        "learning_rate": 1e-3,
+        "filters": 16,
+        "flip": True,
+        "adversarial_weight": 0.001,
+        "mask": "mixed",
+        "hole_weight": 6.0,
+        "valid_weight": 1.0,
     }
     paper_defaults = {
-        "batch_size": 8, "steps_per_epoch": 0, "epochs": 4, "learning_rate": 1e-4,
-        "mask": "free_form", "hole_weight": 1.0, "adversarial_weight": 0.01,
+        "batch_size": 8,
+        "steps_per_epoch": 0,
+        "epochs": 4,
+        "learning_rate": 1e-4,
+        "mask": "free_form",
+        "hole_weight": 1.0,
+        "adversarial_weight": 0.01,
     }
 
     def validate(self, config):
@@ -94,9 +111,15 @@ class InpaintingRecipe(Recipe):
         if not paper or (spec.kind == "builtin" and spec.name == "photos"):
             load_size = LOAD_FACTOR * config.image_size
         data = data_lib.inpainting_dataset(
-            config.dataset, image_size=config.image_size, channels=config.channels,
-            batch_size=config.batch_size, mask=config.mask, load_size=load_size,
-            flip=config.flip, seed=config.seed, random_scale=not paper,
+            config.dataset,
+            image_size=config.image_size,
+            channels=config.channels,
+            batch_size=config.batch_size,
+            mask=config.mask,
+            load_size=load_size,
+            flip=config.flip,
+            seed=config.seed,
+            random_scale=not paper,
             native_fraction=0.0 if paper else NATIVE_FRACTION,
         )
         if data.steps_per_epoch is None or data.steps_per_epoch < MIN_STEPS_PER_EPOCH:
@@ -120,9 +143,12 @@ class InpaintingRecipe(Recipe):
         if config.recipe == "paper":
             return self.compile(model, config)
         steps = self.total_steps(config, data)
-        return self.compile(model, config,
-                            self.adam(config, warmup_cosine_decay(config.learning_rate, steps)),
-                            self.adam(config, warmup_cosine_decay(config.learning_rate, steps)))
+        return self.compile(
+            model,
+            config,
+            self.adam(config, warmup_cosine_decay(config.learning_rate, steps)),
+            self.adam(config, warmup_cosine_decay(config.learning_rate, steps)),
+        )
 
     def callbacks(self, config, data, output_dir):
         # The grid's batch comes from a pipeline of its own: an iterator of `data.dataset`
@@ -134,10 +160,21 @@ class InpaintingRecipe(Recipe):
             batch = next(iter(self.make_data(config).dataset))
         n = max(1, min(8, config.samples, config.batch_size))
         scale = grid_scale(config.image_size)
-        return [InpaintingGridCallback(os.path.join(output_dir, "samples"),
-                                       batch["image"].numpy()[:n], batch["mask"].numpy()[:n],
-                                       scale=scale)]
+        return [
+            InpaintingGridCallback(
+                os.path.join(output_dir, "samples"),
+                batch["image"].numpy()[:n],
+                batch["mask"].numpy()[:n],
+                scale=scale,
+            )
+        ]
 
     def generators(self, model, config):
-        return [GeneratorArtifact("generator", model.export_generator(), config.model,
-                                  representative_data=config.dataset)]
+        return [
+            GeneratorArtifact(
+                "generator",
+                model.export_generator(),
+                config.model,
+                representative_data=config.dataset,
+            )
+        ]

@@ -28,8 +28,16 @@ class GeneratorArtifact:
     image_size: int | None = None
 
 
-def fit_from_step(model, make_dataset, epochs, steps_per_epoch, callbacks, initial_step=0,
-                  first_epoch=0, verbose=1):
+def fit_from_step(
+    model,
+    make_dataset,
+    epochs,
+    steps_per_epoch,
+    callbacks,
+    initial_step=0,
+    first_epoch=0,
+    verbose=1,
+):
     """`model.fit` for epochs `[first_epoch, epochs)`, starting at global step `initial_step`.
 
     A resumed run sees the batches an uninterrupted one would: each `fit` reads
@@ -61,9 +69,13 @@ def fit_from_step(model, make_dataset, epochs, steps_per_epoch, callbacks, initi
         # An interrupted epoch runs its remaining steps, then this fit stops.
         finish = _StopAfterEpoch() if done else None
         history = model.fit(
-            dataset.skip(skipped) if skipped else dataset, initial_epoch=epoch, epochs=epochs,
-            steps_per_epoch=steps_per_epoch - done, callbacks=[*callbacks, *filter(None, [finish])],
-            shuffle=False, verbose=verbose,
+            dataset.skip(skipped) if skipped else dataset,
+            initial_epoch=epoch,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch - done,
+            callbacks=[*callbacks, *filter(None, [finish])],
+            shuffle=False,
+            verbose=verbose,
         )
         if finish:
             model.stop_training = finish.stopped_by_others
@@ -145,14 +157,17 @@ class Recipe:
             return self.auto_jit_compile["gpu" if tf.config.list_physical_devices("GPU") else "cpu"]
         if isinstance(value, str) and value.lower() in choices:
             return choices[value.lower()]
-        raise ValueError("`jit_compile` must be auto, true or false. "
-                         f"Received: jit_compile={value!r}")
+        raise ValueError(
+            f"`jit_compile` must be auto, true or false. Received: jit_compile={value!r}"
+        )
 
     def default_table(self, config):
         """The defaults for this config: `defaults`, with `paper_defaults` over them
         under `--recipe=paper` (CycleGAN also picks by dataset)."""
         if config.recipe not in self.recipes:
-            raise ValueError(f"--recipe must be one of {self.recipes}. Received: recipe={config.recipe!r}")
+            raise ValueError(
+                f"--recipe must be one of {self.recipes}. Received: recipe={config.recipe!r}"
+            )
         paper = self.paper_defaults if config.recipe == "paper" else {}
         return {**self.common_defaults, **self.defaults, **paper}
 
@@ -186,8 +201,15 @@ class Recipe:
         """Train from global step `initial_step` (a resumed run) on datasets from
         `make_dataset` (see `fit_from_step`); families with phases (SRGAN's
         pretraining) override this."""
-        return fit_from_step(model, make_dataset, config.epochs, steps_per_epoch, callbacks,
-                             initial_step=initial_step, verbose=config.verbose)
+        return fit_from_step(
+            model,
+            make_dataset,
+            config.epochs,
+            steps_per_epoch,
+            callbacks,
+            initial_step=initial_step,
+            verbose=config.verbose,
+        )
 
     def generators(self, model, config):
         """Return the `GeneratorArtifact`s to save and export."""
@@ -211,5 +233,6 @@ class Recipe:
     def adam(config, learning_rate=None):
         """Adam with the run's beta_1 (beta_2 0.999) and learning rate or `learning_rate`
         (a float or a `LearningRateSchedule`)."""
-        return keras.optimizers.Adam(learning_rate or config.learning_rate, beta_1=config.beta_1,
-                                     beta_2=0.999)
+        return keras.optimizers.Adam(
+            learning_rate or config.learning_rate, beta_1=config.beta_1, beta_2=0.999
+        )

@@ -19,8 +19,9 @@ PRETRAINED_FILENAME = "srresnet"
 
 def _cached_vgg19_weights():
     """The Keras cache's VGG19 (no top) weights file, or `None`."""
-    path = os.path.join(os.path.expanduser(os.environ.get("KERAS_HOME", "~/.keras")), "models",
-                        VGG19_NOTOP_FILE)
+    path = os.path.join(
+        os.path.expanduser(os.environ.get("KERAS_HOME", "~/.keras")), "models", VGG19_NOTOP_FILE
+    )
     return path if os.path.isfile(path) else None
 
 
@@ -63,17 +64,34 @@ class SRGANRecipe(Recipe):
     """
 
     name = "srgan"
-    networks = {"default": "EDSR-style, residual over bicubic (`SRGAN.edsr`)",
-                "paper": "SRResNet with batch norm (`SRGAN.srresnet`)"}
+    networks = {
+        "default": "EDSR-style, residual over bicubic (`SRGAN.edsr`)",
+        "paper": "SRResNet with batch norm (`SRGAN.srresnet`)",
+    }
     defaults = {
-        "dataset": "builtin:photos", "image_size": 96, "channels": 3, "batch_size": 16,
-        "steps_per_epoch": 100, "pretrain_epochs": 10, "epochs": 0, "loss": "non_saturating",
-        "learning_rate": 1e-3, "beta_1": 0.9, "filters": 64, "residual_blocks": 8,
-        "adversarial_weight": 1e-3, "flip": True, "content_loss": "l1",
+        "dataset": "builtin:photos",
+        "image_size": 96,
+        "channels": 3,
+        "batch_size": 16,
+        "steps_per_epoch": 100,
+        "pretrain_epochs": 10,
+        "epochs": 0,
+        "loss": "non_saturating",
+        "learning_rate": 1e-3,
+        "beta_1": 0.9,
+        "filters": 64,
+        "residual_blocks": 8,
+        "adversarial_weight": 1e-3,
+        "flip": True,
+        "content_loss": "l1",
     }
     paper_defaults = {
-        "steps_per_epoch": 0, "pretrain_epochs": 20, "epochs": 5, "learning_rate": 1e-4,
-        "residual_blocks": 16, "content_loss": None,
+        "steps_per_epoch": 0,
+        "pretrain_epochs": 20,
+        "epochs": 5,
+        "learning_rate": 1e-4,
+        "residual_blocks": 16,
+        "content_loss": None,
     }
 
     def derive(self, config):
@@ -81,31 +99,48 @@ class SRGANRecipe(Recipe):
             weights = config.vgg_weights or _cached_vgg19_weights()
             config = dataclasses.replace(config, content_loss="vgg" if weights else "mse")
             if not weights:
-                logging.info("No VGG19 weights offline (--vgg_weights, Keras cache): "
-                             "content_loss=mse.")
+                logging.info(
+                    "No VGG19 weights offline (--vgg_weights, Keras cache): content_loss=mse."
+                )
         return config
 
     def validate(self, config):
         scales = (2, 4) if config.recipe == "paper" else (2, 3, 4, 8)
         if config.scale not in scales:
-            raise ValueError(f"--scale must be one of {scales} (recipe {config.recipe}). "
-                             f"Received: scale={config.scale}")
+            raise ValueError(
+                f"--scale must be one of {scales} (recipe {config.recipe}). "
+                f"Received: scale={config.scale}"
+            )
         if config.content_loss not in CONTENT_LOSSES:
-            raise ValueError(f"--content_loss must be one of {CONTENT_LOSSES}. "
-                             f"Received: content_loss={config.content_loss!r}")
+            raise ValueError(
+                f"--content_loss must be one of {CONTENT_LOSSES}. "
+                f"Received: content_loss={config.content_loss!r}"
+            )
         if config.image_size % (4 * config.scale) or config.image_size % 16:
-            raise ValueError("--image_size (the HR crop) must be a multiple of 16 and of "
-                             f"4 x scale. Received: image_size={config.image_size}")
+            raise ValueError(
+                "--image_size (the HR crop) must be a multiple of 16 and of "
+                f"4 x scale. Received: image_size={config.image_size}"
+            )
         if config.channels != 3:
             raise ValueError(f"SRGAN works on RGB images. Received: channels={config.channels}")
-        if config.pretrain_epochs < 0 or config.epochs < 0 or config.pretrain_epochs + config.epochs < 1:
-            raise ValueError("--pretrain_epochs and --epochs must be >= 0 with at least one epoch. "
-                             f"Received: pretrain_epochs={config.pretrain_epochs}, epochs={config.epochs}")
+        if (
+            config.pretrain_epochs < 0
+            or config.epochs < 0
+            or config.pretrain_epochs + config.epochs < 1
+        ):
+            raise ValueError(
+                "--pretrain_epochs and --epochs must be >= 0 with at least one epoch. "
+                f"Received: pretrain_epochs={config.pretrain_epochs}, epochs={config.epochs}"
+            )
 
     def make_data(self, config):
         return super_resolution_dataset(
-            config.dataset, image_size=config.image_size, scale=config.scale,
-            batch_size=config.batch_size, augment=config.flip, seed=config.seed,
+            config.dataset,
+            image_size=config.image_size,
+            scale=config.scale,
+            batch_size=config.batch_size,
+            augment=config.flip,
+            seed=config.seed,
         )
 
     def build_model(self, config, data):
@@ -115,13 +150,18 @@ class SRGANRecipe(Recipe):
         paper = config.recipe == "paper"
         build = SRGAN.srresnet if paper else SRGAN.edsr
         model = build(
-            scale=config.scale, image_size=config.image_size,
-            residual_blocks=config.residual_blocks, filters=config.filters,
+            scale=config.scale,
+            image_size=config.image_size,
+            residual_blocks=config.residual_blocks,
+            filters=config.filters,
             discriminator_filters=config.filters,
             pixel_loss="mse" if paper and config.content_loss != "l1" else "l1",
-            content_loss=config.content_loss, content_network=content_network,
-            adversarial_weight=config.adversarial_weight, relativistic=config.relativistic,
-            phase="pretrain" if config.pretrain_epochs else "adversarial", seed=config.seed,
+            content_loss=config.content_loss,
+            content_network=content_network,
+            adversarial_weight=config.adversarial_weight,
+            relativistic=config.relativistic,
+            phase="pretrain" if config.pretrain_epochs else "adversarial",
+            seed=config.seed,
         )
         return self.compile(model, config, *self.learning_rates(config, data))
 
@@ -135,11 +175,13 @@ class SRGANRecipe(Recipe):
         adversarial = self.total_steps(config, data, config.epochs)
         rate = config.learning_rate
         if config.recipe == "paper":  # constant, then 1/10 for the second half of the GAN phase
+
             def schedule(before):
                 if not adversarial:
                     return rate
                 return keras.optimizers.schedules.PiecewiseConstantDecay(
-                    [before + adversarial // 2], [rate, rate / 10])
+                    [before + adversarial // 2], [rate, rate / 10]
+                )
 
             return self.adam(config, schedule(pretrain)), self.adam(config, schedule(0))
         generator = warmup_cosine_decay(rate, pretrain + adversarial)
@@ -148,16 +190,28 @@ class SRGANRecipe(Recipe):
 
     def callbacks(self, config, data, output_dir):
         samples = super_resolution_dataset(
-            config.dataset, image_size=config.image_size, scale=config.scale, batch_size=1,
-            shuffle=False, augment=False, cache=False, repeat=True, seed=config.seed + 1,
+            config.dataset,
+            image_size=config.image_size,
+            scale=config.scale,
+            batch_size=1,
+            shuffle=False,
+            augment=False,
+            cache=False,
+            repeat=True,
+            seed=config.seed + 1,
         ).dataset.take(max(1, min(config.samples, 4)))
         batches = list(samples.as_numpy_iterator())
         lr = [b["lr"][0] for b in batches]
         hr = [b["hr"][0] for b in batches]
-        callbacks = [SuperResolutionGridCallback(os.path.join(output_dir, "samples"), lr, hr, config.scale)]
+        callbacks = [
+            SuperResolutionGridCallback(os.path.join(output_dir, "samples"), lr, hr, config.scale)
+        ]
         if config.pretrain_epochs and config.epochs:  # keep the SRResNet before fine-tuning
-            callbacks.append(_SaveGeneratorAtEpoch(
-                os.path.join(output_dir, f"{PRETRAINED_FILENAME}.keras"), config.pretrain_epochs))
+            callbacks.append(
+                _SaveGeneratorAtEpoch(
+                    os.path.join(output_dir, f"{PRETRAINED_FILENAME}.keras"), config.pretrain_epochs
+                )
+            )
         return callbacks
 
     def fit(self, model, make_dataset, config, steps_per_epoch, callbacks, initial_step=0):
@@ -166,20 +220,39 @@ class SRGANRecipe(Recipe):
         history = None
         if initial_step < config.pretrain_epochs * steps_per_epoch:
             model.set_phase("pretrain")
-            history = fit_from_step(model, make_dataset, config.pretrain_epochs, steps_per_epoch,
-                                    callbacks, initial_step=initial_step,
-                                    verbose=config.verbose)
+            history = fit_from_step(
+                model,
+                make_dataset,
+                config.pretrain_epochs,
+                steps_per_epoch,
+                callbacks,
+                initial_step=initial_step,
+                verbose=config.verbose,
+            )
             if model.stop_training:
                 return history
         if config.epochs:
             model.set_phase("adversarial")
-            history = fit_from_step(model, make_dataset, config.pretrain_epochs + config.epochs,
-                                    steps_per_epoch, callbacks, initial_step=initial_step,
-                                    first_epoch=config.pretrain_epochs, verbose=config.verbose)
+            history = fit_from_step(
+                model,
+                make_dataset,
+                config.pretrain_epochs + config.epochs,
+                steps_per_epoch,
+                callbacks,
+                initial_step=initial_step,
+                first_epoch=config.pretrain_epochs,
+                verbose=config.verbose,
+            )
         return history
 
     def generators(self, model, config):
         # Representative inputs are whole dataset images resized to the LR crop size.
-        return [GeneratorArtifact("generator", model.export_generator(), config.model,
-                                  representative_data=config.dataset,
-                                  image_size=config.image_size // config.scale)]
+        return [
+            GeneratorArtifact(
+                "generator",
+                model.export_generator(),
+                config.model,
+                representative_data=config.dataset,
+                image_size=config.image_size // config.scale,
+            )
+        ]

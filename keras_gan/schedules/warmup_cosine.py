@@ -35,17 +35,29 @@ def warmup_cosine_decay(peak_learning_rate, total_steps, warmup_steps=None):
         Restarts" (cosine decay); Goyal et al. 2017 (linear warm-up).
     """
     if not peak_learning_rate > 0:
-        raise ValueError("`peak_learning_rate` must be > 0. "
-                         f"Received: peak_learning_rate={peak_learning_rate!r}")
+        raise ValueError(
+            f"`peak_learning_rate` must be > 0. Received: peak_learning_rate={peak_learning_rate!r}"
+        )
     if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
-        raise ValueError(f"`total_steps` must be an int >= 1. Received: total_steps={total_steps!r}")
+        raise ValueError(
+            f"`total_steps` must be an int >= 1. Received: total_steps={total_steps!r}"
+        )
     if warmup_steps is None:
         warmup_steps = min(1000, int(DEFAULT_WARMUP_FRACTION * total_steps))
-    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or not 0 <= warmup_steps < total_steps:
-        raise ValueError("`warmup_steps` must be an int in [0, total_steps). "
-                         f"Received: warmup_steps={warmup_steps!r}, total_steps={total_steps}")
+    if (
+        isinstance(warmup_steps, bool)
+        or not isinstance(warmup_steps, int)
+        or not 0 <= warmup_steps < total_steps
+    ):
+        raise ValueError(
+            "`warmup_steps` must be an int in [0, total_steps). "
+            f"Received: warmup_steps={warmup_steps!r}, total_steps={total_steps}"
+        )
     if warmup_steps == 0:
         return keras.optimizers.schedules.CosineDecay(float(peak_learning_rate), total_steps)
     return keras.optimizers.schedules.CosineDecay(
-        float(peak_learning_rate) / warmup_steps, total_steps - warmup_steps,
-        warmup_target=float(peak_learning_rate), warmup_steps=warmup_steps)
+        float(peak_learning_rate) / warmup_steps,
+        total_steps - warmup_steps,
+        warmup_target=float(peak_learning_rate),
+        warmup_steps=warmup_steps,
+    )
