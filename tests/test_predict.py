@@ -11,6 +11,7 @@ import sys
 import textwrap
 import warnings
 
+import gan_test_helper as helper
 import keras
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from keras_gan.networks import (
     resnet_generator,
     srresnet_generator,
 )
+from keras_gan.predict import cli as predict_cli
 from keras_gan.predict import (
     load_runner,
     predict_files,
@@ -369,10 +371,12 @@ def _cli(args, cwd):
 
 
 def _assert_one_error_line(result, expected):
-    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
-    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("keras-gan-predict: error:")]
-    assert len(lines) == 1 and expected in lines[0], result.stderr[-2000:]
-    assert "Traceback" not in result.stderr
+    """`result`: a `subprocess.CompletedProcess`, or `(exit code, stderr)` of `run_main`."""
+    code, stderr = result if isinstance(result, tuple) else (result.returncode, result.stderr)
+    assert code == 2, (code, stderr[-2000:])
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("keras-gan-predict: error:")]
+    assert len(lines) == 1 and expected in lines[0], stderr[-2000:]
+    assert "Traceback" not in stderr
 
 
 @pytest.mark.slow
@@ -413,7 +417,9 @@ def test_cli_folder_progress_and_gan_grid(exported, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_errors_are_one_line_and_write_nothing(exported, tmp_path):
+def test_cli_errors_are_one_line_and_write_nothing(exported, tmp_path, monkeypatch):
+    """The first case through predict.py in a subprocess, the others through its `main` in
+    this process (each subprocess imports TensorFlow again: ~5 s of CPU)."""
     good = tmp_path / "good.png"
     Image.fromarray(np.zeros((12, 12, 3), np.uint8)).save(good)
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
@@ -436,7 +442,11 @@ def test_cli_errors_are_one_line_and_write_nothing(exported, tmp_path):
             "takes --num_samples",
         ),
     ]
-    for args, expected in cases:
-        _assert_one_error_line(_cli(args, tmp_path), expected)
+    _assert_one_error_line(_cli(cases[0][0], tmp_path), cases[0][1])
+    monkeypatch.chdir(tmp_path)  # the relative --mask and --output paths
+    with helper.absl_flags(predict_cli.define_flags):
+        for args, expected in cases[1:]:
+            result = helper.run_main(predict_cli.main, "keras-gan-predict", args)
+            _assert_one_error_line(result, expected)
     assert (tmp_path / "exists.png").read_bytes() == b"keep me"
     assert not any((tmp_path / name).exists() for name in ("o1", "o2.png", "o3", "o4"))
