@@ -9,6 +9,7 @@ import sys
 import time
 import types
 
+import gan_test_helper as helper
 import keras
 import numpy as np
 import pytest
@@ -307,20 +308,14 @@ def test_srgan_curve_cli_matches_evaluate_py(tmp_path):
     assert float(rows[-1]["Bench_psnr_bicubic"]) == pytest.approx(
         bench_set["bicubic"]["psnr"], abs=1e-9
     )
-    bad = subprocess.run(
-        [
-            sys.executable,
-            SCRIPT,
-            "--model=srgan",
-            "--eval_every=1",
-            f"--output={png}",
-            "--set=bogus=1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=str(tmp_path),
-        env=ENV,
-    )
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert "learning_curve.py: error: --set takes field=value" in bad.stderr
+    # A bad --set: the script's main in this process (a third subprocess would import
+    # TensorFlow again), as absl.app.run calls it.
+    with helper.absl_flags(lc.define_flags):
+        code, stderr = helper.run_main(
+            lc.main,
+            "learning_curve.py",
+            ["--model=srgan", "--eval_every=1", f"--output={png}", "--set=bogus=1"],
+        )
+    assert code == 2 and "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("learning_curve.py: error:")]
+    assert len(lines) == 1 and "learning_curve.py: error: --set takes field=value" in lines[0]
