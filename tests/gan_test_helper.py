@@ -333,18 +333,18 @@ def run_main(main, prog, args):
     traceback is not caught: it fails the test.
 
     Returns:
-        `(exit code, stderr)`: `main`'s return value or `sys.exit` code.
+        `(exit code, stderr, stdout)`: the code is `main`'s return value or `sys.exit`'s.
     """
     import io
 
     from absl import flags
 
-    stderr, code = io.StringIO(), None
-    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+    stderr, stdout, code = io.StringIO(), io.StringIO(), None
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
         flags.FLAGS.unparse_flags()
         flags.FLAGS([prog, *args])
         try:
             code = main([prog])
         except SystemExit as exit:
             code = exit.code
-    return code, stderr.getvalue()
+    return code, stderr.getvalue(), stdout.getvalue()

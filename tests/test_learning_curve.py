@@ -311,7 +311,7 @@ def test_srgan_curve_cli_matches_evaluate_py(tmp_path):
     # A bad --set: the script's main in this process (a third subprocess would import
     # TensorFlow again), as absl.app.run calls it.
     with helper.absl_flags(lc.define_flags):
-        code, stderr = helper.run_main(
+        code, stderr, _ = helper.run_main(
             lc.main,
             "learning_curve.py",
             ["--model=srgan", "--eval_every=1", f"--output={png}", "--set=bogus=1"],

@@ -371,8 +371,8 @@ def _cli(args, cwd):
 
 
 def _assert_one_error_line(result, expected):
-    """`result`: a `subprocess.CompletedProcess`, or `(exit code, stderr)` of `run_main`."""
-    code, stderr = result if isinstance(result, tuple) else (result.returncode, result.stderr)
+    """`result`: a `subprocess.CompletedProcess`, or what `run_main` returns."""
+    code, stderr = result[:2] if isinstance(result, tuple) else (result.returncode, result.stderr)
     assert code == 2, (code, stderr[-2000:])
     lines = [ln for ln in stderr.splitlines() if ln.startswith("keras-gan-predict: error:")]
     assert len(lines) == 1 and expected in lines[0], stderr[-2000:]
@@ -406,7 +406,7 @@ def test_cli_folder_progress_and_gan_grid(exported, tmp_path, monkeypatch):
     # import TensorFlow again).
     monkeypatch.chdir(tmp_path)
     with helper.absl_flags(predict_cli.define_flags):
-        code, stderr = helper.run_main(
+        code, stderr, _ = helper.run_main(
             predict_cli.main,
             "keras-gan-predict",
             [

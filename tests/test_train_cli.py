@@ -95,7 +95,7 @@ def test_bad_flags_give_one_clear_line(flag, message, tmp_path):
     else:
         train_py = keras_gan.cli._load("train.py")
         with helper.absl_flags(train_py.define_flags):
-            code, stderr = helper.run_main(
+            code, stderr, _ = helper.run_main(
                 train_py.main, "train.py", [*TINY, f"--output_dir={tmp_path}", *flag.split()]
             )
     assert code == 2
