@@ -184,9 +184,16 @@ def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, ato
 
     Args:
         factory: "module:function" importable from the repo root; the function
-            returns a compiled model and is called inside the strategy scope.
+            returns a compiled model and is called inside the strategy scope. Or a
+            list of them: each is checked, all in one subprocess (each subprocess
+            imports TensorFlow again, ~5-10 s of CPU).
         batch_fn: "module:function" taking the global batch size.
+
+    Returns:
+        `{"diffs": {network: max abs difference}, "moved": {network: max abs change}}`;
+        for a list of factories, `{factory: that}`.
     """
+    factories = [factory] if isinstance(factory, str) else list(factory)
     script = textwrap.dedent(
         f"""
         import importlib, json, sys
@@ -199,31 +206,35 @@ def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, ato
             module, fn = spec.split(":")
             return getattr(importlib.import_module(module), fn)
 
-        factory, batch_fn = load({factory!r}), load({batch_fn!r})
-        batch = batch_fn({global_batch})
+        batch = load({batch_fn!r})({global_batch})
         ds = tf.data.Dataset.from_tensors(batch)
+        strategy = None  # made after the first single-device fit, as for one factory
 
-        keras.utils.set_random_seed(0)
-        single = factory()
-        initial = single.get_weights()
-        names = getattr(single, "trained_networks", ("generator", "discriminator"))
-        start = {{n: getattr(single, n).get_weights() for n in names}}
-        single.fit(ds, epochs=1, verbose=0)
-
-        strategy = distribution.get_strategy("mirrored")
-        assert strategy.num_replicas_in_sync == {replicas}
-        with strategy.scope():
+        for spec in {factories!r}:
+            factory = load(spec)
             keras.utils.set_random_seed(0)
-            multi = factory()
-            multi.set_weights(initial)
-        multi.fit(ds, epochs=1, verbose=0)
+            single = factory()
+            initial = single.get_weights()
+            names = getattr(single, "trained_networks", ("generator", "discriminator"))
+            start = {{n: getattr(single, n).get_weights() for n in names}}
+            single.fit(ds, epochs=1, verbose=0)
 
-        diffs, moved = {{}}, {{}}
-        for name in names:
-            a, b = getattr(single, name).get_weights(), getattr(multi, name).get_weights()
-            diffs[name] = max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
-            moved[name] = max(float(np.max(np.abs(x - y))) for x, y in zip(a, start[name]))
-        print("RESULT", json.dumps({{"diffs": diffs, "moved": moved}}))
+            if strategy is None:
+                strategy = distribution.get_strategy("mirrored")
+                assert strategy.num_replicas_in_sync == {replicas}
+            with strategy.scope():
+                keras.utils.set_random_seed(0)
+                multi = factory()
+                multi.set_weights(initial)
+            multi.fit(ds, epochs=1, verbose=0)
+
+            diffs, moved = {{}}, {{}}
+            for name in names:
+                a, b = getattr(single, name).get_weights(), getattr(multi, name).get_weights()
+                diffs[name] = max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
+                moved[name] = max(float(np.max(np.abs(x - y))) for x, y in zip(a, start[name]))
+            print("RESULT", json.dumps({{"factory": spec, "diffs": diffs, "moved": moved}}),
+                  flush=True)
         """
     )
     proc = subprocess.run(
@@ -234,17 +245,24 @@ def check_replica_equivalence(factory, batch_fn, global_batch=8, replicas=2, ato
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, (
+    assert proc.returncode == 0 and len(lines) == len(factories), (
         f"subprocess failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     )
-    result = json.loads(lines[-1][len("RESULT ") :])
-    for name, diff in result["diffs"].items():
-        moved = result["moved"][name]
-        assert moved > 100 * atol, (
-            f"{name} barely trained ({moved}); the comparison would be vacuous"
-        )
-        assert diff <= atol, f"{name} differs between 1 and {replicas} replicas by {diff} > {atol}"
-    return result
+    results = {}
+    for line in lines:
+        result = json.loads(line[len("RESULT ") :])
+        spec = result.pop("factory")
+        for name, diff in result["diffs"].items():
+            moved = result["moved"][name]
+            assert moved > 100 * atol, (
+                f"{spec}: {name} barely trained ({moved}); the comparison would be vacuous"
+            )
+            assert diff <= atol, (
+                f"{spec}: {name} differs between 1 and {replicas} replicas by {diff} > {atol}"
+            )
+        results[spec] = result
+    assert list(results) == factories
+    return results[factories[0]] if isinstance(factory, str) else results
 
 
 def check_xla_compiles_once(factory, batch_fn, global_batch=2, steps=3):

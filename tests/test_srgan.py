@@ -255,14 +255,13 @@ def test_adversarial_step_updates_both(relativistic):
     assert int(model.generator_optimizer.iterations.numpy()) == 2
 
 
-def test_replica_equivalence_pretrain():
-    helper.check_replica_equivalence("test_srgan:tiny_pretrain", "test_srgan:sr_batch")
-
-
 @pytest.mark.slow
-def test_replica_equivalence_relativistic_adversarial():
-    # E[C(x_f)] and E[C(x_r)] are over the global batch (all-reduced across replicas)
-    helper.check_replica_equivalence("test_srgan:tiny_relativistic", "test_srgan:sr_batch")
+def test_replica_equivalence_pretrain_and_relativistic_adversarial():
+    # Relativistic: E[C(x_f)] and E[C(x_r)] are over the global batch (all-reduced across
+    # replicas). Both models in one subprocess (a second would import TensorFlow again).
+    factories = ["test_srgan:tiny_pretrain", "test_srgan:tiny_relativistic"]
+    results = helper.check_replica_equivalence(factories, "test_srgan:sr_batch")
+    assert list(results) == factories
 
 
 def test_save_load_keeps_phase_and_state(tmp_path):
