@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import gan_test_helper as helper
 import numpy as np
 import pytest
 from PIL import Image
@@ -121,23 +122,25 @@ def test_script_builds_the_task(tmp_path, kind):
         for i, image in enumerate(images):
             Image.fromarray(image).save(tmp_path / folder / f"{i}.png")
     out = tmp_path / "task"
-    subprocess.run(
-        [
-            sys.executable,
-            SCRIPT,
-            f"--train_images={tmp_path / 'train'}",
-            f"--test_images={tmp_path / 'test'}",
-            f"--output_dir={out}",
-            f"--mapping={kind}",
-            "--size=8",
-            "--crop=8",
-            "--crops_per_image=2",
-            "--seed=3",
-        ],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    # The script's main in this process, as absl.app.run calls it (building imports
+    # TensorFlow: a subprocess would import it again); test_list_prints_every_mapping runs
+    # the script itself.
+    with helper.absl_flags(task.define_flags):
+        code, stderr, _ = helper.run_main(
+            task.main,
+            "make_unpaired_task.py",
+            [
+                f"--train_images={tmp_path / 'train'}",
+                f"--test_images={tmp_path / 'test'}",
+                f"--output_dir={out}",
+                f"--mapping={kind}",
+                "--size=8",
+                "--crop=8",
+                "--crops_per_image=2",
+                "--seed=3",
+            ],
+        )
+    assert code in (0, None), stderr[-2000:]  # main returns None
     a, b = _read(out / "trainA"), _read(out / "trainB")
     test_a, target, test_b = _read(out / "testA"), _read(out / "testA_target"), _read(out / "testB")
     assert (len(a), len(b), len(test_a), len(target), len(test_b)) == (4, 4, 2, 2, 2)
