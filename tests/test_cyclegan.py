@@ -470,8 +470,9 @@ def test_replica_equivalence_two_cpus():
 def test_train_py_cyclegan_folder_with_export(tmp_path):
     # --export=tflite: TFLite only keeps the verifier from importing TensorFlow and loading
     # SavedModels (half this test's time). The SavedModel export of a CycleGAN generator is
-    # verified in test_mixed_precision.py (cyclegan) and run in test_predict.py; train.py's
-    # --export=saved_model in test_mixed_precision.py::test_train_run_with_mixed_precision.
+    # checked against its tolerances in test_mixed_precision.py (cyclegan) and run in
+    # test_predict.py; train.py --export=saved_model,tflite in test_srgan.py (and run()'s
+    # SavedModel export in test_mixed_precision.py::test_train_run_with_mixed_precision).
     root = _write_folder(
         str(tmp_path / "pair"), {"trainA": 2, "trainB": 3, "testA": 2, "testB": 1}, size=(40, 36)
     )
