@@ -38,6 +38,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from absl import flags
+from gan_test_helper import absl_flags
 from PIL import Image
 from test_reliability import _assert_one_error_line, _image_bytes, _write_good
 
@@ -84,18 +85,6 @@ def _count(outcome, checked_outputs=False, group=None):
 
 
 # --------------------------------------------------------------------- CLI harness
-
-
-@contextlib.contextmanager
-def _cli(define):
-    """The absl flags `define()` adds, for this block only."""
-    before = set(flags.FLAGS)
-    define()
-    try:
-        yield
-    finally:
-        for name in set(flags.FLAGS) - before:
-            delattr(flags.FLAGS, name)
 
 
 def _main(main, prog, args):
@@ -358,7 +347,7 @@ def test_dataset_specs_and_flag_values(tmp_path, image_folders):
         "--no_such_flag=1": "no_such_flag",
     }
     train = _train_module()
-    with _cli(train.define_flags):
+    with absl_flags(train.define_flags):
         for i, (arg, expected) in enumerate({**cases, **absl_cases}.items()):
             out = tmp_path / "out" / str(i)
             result = _main(train.main, "train.py", [*TINY_TRAIN, arg, f"--output_dir={out}"])
@@ -400,7 +389,7 @@ def test_export_and_predict_flag_values(tmp_path, generators, image_folders):
         ([f"--generator={tmp_path}"], "Generator file not found"),
         ([f"--generator={image}"], "as a Keras model in safe mode"),
     ]
-    with _cli(export_cli.define_flags):
+    with absl_flags(export_cli.define_flags):
         for args, expected in export_cases:
             result = _main(
                 export_cli.main, "export.py", [*args, f"--output_dir={out}", "--noverify"]
@@ -421,7 +410,7 @@ def test_export_and_predict_flag_values(tmp_path, generators, image_folders):
         ([gan, "--num_samples=4", "--grid", "--grid_columns=-1"], "Received: columns=-1"),
         ([f"--generator={tmp_path}", f"--input={image}"], "SavedModel version folder"),
     ]
-    with _cli(predict_cli.define_flags):
+    with absl_flags(predict_cli.define_flags):
         for args, expected in predict_cases:
             result = _main(
                 predict_cli.main,
@@ -528,7 +517,7 @@ def test_images_in_predict(tmp_path, generators, image_folders):
     (mixed_dir / "z_truncated.jpg").write_bytes(
         (image_folders["root"] / "corrupt" / "truncated.jpg").read_bytes()
     )
-    with _cli(predict_cli.define_flags):
+    with absl_flags(predict_cli.define_flags):
         result = _main(
             predict_cli.main,
             "keras-gan-predict",
@@ -671,7 +660,7 @@ def test_keras_files(tmp_path, generators):
     configs that name os.system or subprocess.Popen run nothing."""
     files, marker = _hostile_keras_files(tmp_path / "models", generators["gan"])
     out = tmp_path / "exported"
-    with _cli(export_cli.define_flags):
+    with absl_flags(export_cli.define_flags):
         for name, expected in files.items():
             result = _main(
                 export_cli.main,
@@ -698,7 +687,7 @@ def test_keras_files(tmp_path, generators):
     image = tmp_path / "image.png"
     _write_good(tmp_path, 1)
     os.replace(tmp_path / "good_0.png", image)
-    with _cli(predict_cli.define_flags):
+    with absl_flags(predict_cli.define_flags):
         for name in some:
             result = _main(
                 predict_cli.main,
@@ -725,7 +714,7 @@ def test_keras_files(tmp_path, generators):
         (models / "garbage.tflite").write_bytes(os.urandom(3000))
         (models / "empty.tflite").write_bytes(b"")
         others.update({"garbage.tflite": "as a TFLite model", "empty.tflite": "as a TFLite model"})
-    with _cli(predict_cli.define_flags):
+    with absl_flags(predict_cli.define_flags):
         for name, expected in others.items():
             result = _main(
                 predict_cli.main,
@@ -741,7 +730,7 @@ def test_keras_files(tmp_path, generators):
             assert not (tmp_path / "predicted.png").exists()
             _count("clean error", checked_outputs=True)
     evaluate = {}
-    with _cli(lambda: evaluate.setdefault("module", keras_gan.cli._load("evaluate.py"))):
+    with absl_flags(lambda: evaluate.setdefault("module", keras_gan.cli._load("evaluate.py"))):
         for name in some:
             for role in ("generator", "classifier"):
                 models = {
@@ -784,7 +773,7 @@ def test_export_paths(tmp_path, generators, monkeypatch):
             ],
         )
 
-    with _cli(export_cli.define_flags):
+    with absl_flags(export_cli.define_flags):
         result = export()
         assert result["code"] == 0 and (base / "1" / "saved_model.pb").is_file(), result
         before = _listing(base)
@@ -874,7 +863,7 @@ def test_train_paths_backups_and_a_hostile_folder(tmp_path, image_folders, monke
     train = _train_module()
     out = tmp_path / "run"
     args = [*TINY_TRAIN, f"--output_dir={out}"]
-    with _cli(train.define_flags):
+    with absl_flags(train.define_flags):
         os.makedirs(tmp_path / "read_only")
         with monkeypatch.context() as patch:
             _refuse_writes(patch, tmp_path / "read_only")
@@ -977,7 +966,7 @@ def test_predict_paths(tmp_path, generators, image_folders, monkeypatch):
     def predict(*args):
         return _main(predict_cli.main, "keras-gan-predict", [srgan, *args, "--noprogress"])
 
-    with _cli(predict_cli.define_flags):
+    with absl_flags(predict_cli.define_flags):
         os.makedirs(tmp_path / "read_only")
         with monkeypatch.context() as patch:
             _refuse_writes(patch, tmp_path / "read_only")
